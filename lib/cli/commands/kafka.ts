@@ -1,0 +1,4 @@
+import type { Command } from "commander";
+
+// Placeholder until the kafka command lands; replaced by its owner.
+export function register(_program: Command): void {}

@@ -1,0 +1,8 @@
+/**
+ * The public surface of streamlab: notebooks and user code import only from here
+ * (`import { replay, query } from "streamlab"`).
+ */
+export * from "./errors";
+export * from "./duration";
+export * from "./dataset";
+export * from "./replay";
