@@ -6,3 +6,4 @@ export * from "./errors";
 export * from "./duration";
 export * from "./dataset";
 export * from "./replay";
+export * from "./stream";

@@ -1,0 +1,62 @@
+import type pl from "nodejs-polars";
+import type { Skipped } from "../dataset/types";
+
+/** Spark's output modes: see ../shared/docs/semantics.md, "Output modes". */
+export type OutputMode = "append" | "update" | "complete";
+
+/** Rows that arrived at a source since its last poll. */
+export interface SourceChunk {
+  /** The `t=…` partition time (seconds) the rows were delivered under, when the source knows it. */
+  partitionTime?: number;
+  frame: pl.DataFrame;
+}
+
+/**
+ * An input of a query: the file stream written by the replay, a Kafka topic, or memory in tests.
+ * Rows carry a `timestamp` column (polars Datetime, UTC) that is their event time.
+ */
+export interface StreamSource {
+  /** The input's name inside the query, e.g. `locations`. */
+  readonly name: string;
+  /** Returns the rows newly available since the last call (each row exactly once), oldest first. */
+  poll(signal?: AbortSignal): Promise<SourceChunk[]>;
+  /** True once the source knows no more input will come (a bounded input read to its end). */
+  exhausted(): boolean;
+  /** Files or messages passed over, with the reason (counted in the query summary). */
+  skipped(): Skipped[];
+  close(): Promise<void>;
+}
+
+/** What a query emits after one micro-batch. */
+export interface BatchOutput {
+  batchId: number;
+  mode: OutputMode;
+  /** The rows to emit (may be empty; sinks decide whether an empty batch writes anything). */
+  frame: pl.DataFrame;
+}
+
+/** A destination for query output: parquet files, Kafka, console, memory. */
+export interface StreamSink {
+  readonly name: string;
+  open(): Promise<void>;
+  /** Resolves once the batch is durable (file renamed into place, Kafka acknowledged). */
+  write(output: BatchOutput): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One micro-batch's progress record (semantics.md, "Progress and metrics"; Spark's lastProgress). */
+export interface ProgressRecord {
+  batchId: number;
+  /** Input rows per source name. */
+  numInputRows: Record<string, number>;
+  numOutputRows: number;
+  /** Late rows dropped by stateful operators in this batch (below the watermark on arrival). */
+  rowsDroppedByWatermark: number;
+  /** The watermark in force during this batch (ISO-8601, or null before any input). */
+  watermark: string | null;
+  /** Keys/windows/join rows held in state after the batch. */
+  stateRows: number;
+  durationMs: { poll: number; process: number; sink: number; total: number };
+  /** Wall-clock time the batch started (ISO-8601). */
+  timestamp: string;
+}
