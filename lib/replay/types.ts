@@ -1,4 +1,5 @@
-import type { FrameFile, Table } from "../dataset/types";
+import type { FrameFile, Skipped, Table } from "../dataset/types";
+import type { LatenessStats } from "./lateness";
 
 /**
  * What the replay hands a sink at one due moment: the rows of one table released together
@@ -24,10 +25,79 @@ export interface ReplaySink {
   readonly name: string;
   /** Prepares the destination (clears folders, connects, creates topics). */
   open(): Promise<void>;
+  /**
+   * Optional (added with the replay run): does the costly part of delivering a batch ahead of its
+   * due moment (the replay calls it when it reads the partition ahead), so that `write()` at the
+   * due moment only publishes. The file sink writes the staging file here and renames it in `write()`.
+   */
+  prepare?(batch: ReleaseBatch): Promise<void>;
   /** Delivers one batch; resolves when it is durable (renamed into place, acknowledged by Kafka). */
   write(batch: ReleaseBatch): Promise<void>;
   /** Flushes and releases resources; safe to call twice. */
   close(): Promise<void>;
   /** Counters for the run summary (e.g. files written, messages acknowledged). */
   stats(): Record<string, number>;
+}
+
+// ---- Run progress and summary (added with the replay run; additions only). ----
+
+/** Per-table counters of a run. */
+export interface ReplayTableStats {
+  /** Partitions whose rows were released (counted once per loop). */
+  partitions: number;
+  /** Source files whose rows were released (counted once per loop). */
+  files: number;
+  rows: number;
+  /** Batches handed to the sinks. */
+  releases: number;
+}
+
+/** What `onProgress` receives after each release. */
+export interface ReplayProgress {
+  releases: number;
+  partitions: number;
+  rows: Record<Table, number>;
+  /** The batch just released. */
+  table: Table;
+  partition: string;
+  /** Simulated seconds of the batch just released (includes the loop shift). */
+  offset: number;
+  loop: number;
+  /** Wall milliseconds since the run started. */
+  elapsedMs: number;
+  /** Lateness of this release and p99 so far, in ms; null at speed "max" (nothing is due). */
+  lateness: { lastMs: number; p99Ms: number } | null;
+}
+
+/** Why a run ended. */
+export type ReplayStopReason = "completed" | "maxEvents" | "timeLimit" | "aborted";
+
+/** What `replay()` resolves to. */
+export interface ReplaySummary {
+  data: string;
+  /** Event time of offset 0 (ISO-8601, UTC). */
+  start: string;
+  speed: number | "max";
+  schedule: "partition" | "row";
+  loop: boolean;
+  tables: Record<Table, ReplayTableStats>;
+  /** Totals over both tables. */
+  partitions: number;
+  files: number;
+  rows: number;
+  releases: number;
+  /** Files and folders passed over, each once, with the reason (from the dataset reader). */
+  skipped: Skipped[];
+  /** Release lateness (actual − due) in ms; null at speed "max" or when nothing was released. */
+  lateness: LatenessStats | null;
+  /** Wall milliseconds from the first due moment to the end of the last write. */
+  wallMs: number;
+  /** Passes over the data that released something (1 without `loop`). */
+  loops: number;
+  /** Simulated seconds of the last release (includes the loop shift); null when nothing was released. */
+  lastOffset: number | null;
+  stoppedEarly: boolean;
+  stopReason: ReplayStopReason;
+  /** Each sink's own counters, by sink name. */
+  sinks: Record<string, Record<string, number>>;
 }

@@ -1,1 +1,17 @@
 export * from "./types";
+export * from "./options";
+export * from "./window";
+export * from "./watermark";
+export * from "./aggregate";
+export * from "./join";
+export * from "./plan";
+export * from "./processor";
+export * from "./progress";
+export * from "./query";
+export * from "./stream-frame";
+export * from "./memory";
+export { formatWatermark } from "./time";
+export * from "./sources";
+export * from "./sinks";
+export * from "./queries";
+export * from "./queries";

@@ -1,4 +1,119 @@
 import type { Command } from "commander";
+import { AbortedError, OptionError } from "../../errors";
+import { formatQueryProgress } from "../../stream/progress";
+import { COURSE_QUERIES, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQueryOptions, type CourseQuerySummary, type QuerySinkKind, type QuerySourceKind } from "../../stream/queries";
+import type { JoinHow } from "../../stream/options";
+import type { OutputMode } from "../../stream/types";
 
-// Placeholder until the query command lands; replaced by its owner.
-export function register(_program: Command): void {}
+interface CliOptions {
+  source?: string;
+  input?: string;
+  output?: string;
+  watermark?: string;
+  window?: string;
+  slide?: string;
+  within?: string;
+  how?: string;
+  mode?: string;
+  trigger?: string;
+  once?: boolean;
+  bootstrap?: string;
+  topicPrefix?: string;
+  sink?: string;
+}
+
+const KINDS = Object.keys(COURSE_QUERIES) as CourseQueryKind[];
+
+/** CLI flags → query options; the query helpers validate each value (OptionError names the option). */
+export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: AbortSignal, onProgress?: CourseQueryOptions["onProgress"]): { kind: CourseQueryKind; options: CourseQueryOptions } {
+  if (!KINDS.includes(kind as CourseQueryKind)) throw new OptionError("query", kind, `expected one of ${KINDS.join(", ")}`);
+  if (cli.once && cli.trigger !== undefined) throw new OptionError("--trigger", cli.trigger, "give either --trigger DUR or --once, not both");
+  return {
+    kind: kind as CourseQueryKind,
+    options: {
+      source: cli.source as QuerySourceKind | undefined,
+      input: cli.input,
+      output: cli.output,
+      sink: cli.sink as QuerySinkKind | undefined,
+      watermark: cli.watermark,
+      window: cli.window,
+      slide: cli.slide,
+      within: cli.within,
+      how: cli.how as JoinHow | undefined,
+      mode: cli.mode as OutputMode | undefined,
+      trigger: cli.once ? "once" : cli.trigger,
+      bootstrap: cli.bootstrap,
+      topicPrefix: cli.topicPrefix,
+      signal,
+      onProgress,
+    },
+  };
+}
+
+/** The final summary the CLI prints. */
+export function formatCourseSummary(s: CourseQuerySummary): string {
+  const inputs = Object.entries(s.inputRows).map(([k, v]) => `${k}=${v}`).join(" ") || "-";
+  const lines = [
+    `query ${s.kind}: ${s.batches} batches, input rows ${inputs}, output rows ${s.outputRows}, rows dropped by the watermark ${s.rowsDroppedByWatermark}, skipped ${s.skipped.length}`,
+    ...s.outputs.map((o) => `  output: ${o}`),
+    ...s.skipped.map((k) => `  skipped [${k.code}] ${k.path}: ${k.reason}`),
+    ...s.errors.map((e) => `  error: ${e}`),
+  ];
+  return lines.join("\n");
+}
+
+export function register(program: Command): void {
+  program
+    .command("query")
+    .argument("<query>", `which course query: ${KINDS.join(" | ")}`)
+    .description(
+      "Run one of the course's streaming queries on the replay's output (the file stream or the Kafka topics):\n" +
+        "  simple    every row unchanged → <output>/simple/{locations,accelerations}/ (Kafka: <prefix>-simple)\n" +
+        "  windowed  mean speed per ride_id and event-time window, watermark on timestamp, update mode → <output>/windowed/ (Kafka: <prefix>-windowed)\n" +
+        "  joined    locations ⋈ accelerations on uuid within a time bound, full outer → <output>/stream-joined/ (Kafka: <prefix>-joined)\n" +
+        "Prints one progress line per micro-batch and a final summary (rows dropped by the watermark, skipped files). Ctrl-C stops cleanly.",
+    )
+    .option("--source <kind>", "input: files (the replay's file stream) or kafka (its topics)", COURSE_QUERY_DEFAULTS.source)
+    .option("--input <dir>", "file stream root holding locations/ and accelerations/", COURSE_QUERY_DEFAULTS.input)
+    .option("--output <dir>", "output root; each query writes its own folder in it", COURSE_QUERY_DEFAULTS.output)
+    .option("--sink <kind>", "where results go: files, kafka or console (default: same as --source)")
+    .option("--watermark <duration>", "watermark delay on timestamp (windowed, joined)", COURSE_QUERY_DEFAULTS.watermark)
+    .option("--window <duration>", "window size (windowed)", COURSE_QUERY_DEFAULTS.window)
+    .option("--slide <duration>", "window slide, <= window (windowed; default: tumbling)")
+    .option("--within <duration>", "join time bound |loc.timestamp - acc.timestamp| <= within (joined)", COURSE_QUERY_DEFAULTS.within)
+    .option("--how <type>", "join type: inner, left, right or full (joined)", COURSE_QUERY_DEFAULTS.how)
+    .option("--mode <mode>", "output mode: append, update or complete (default: update for windowed, append otherwise)")
+    .option("--trigger <duration>", "run a micro-batch every <duration> (default: as soon as new input is there)")
+    .option("--once", "process what is available now (one micro-batch per t= partition), flush every window, then stop")
+    .option("--bootstrap <host:port>", "Kafka brokers (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)")
+    .option("--topic-prefix <prefix>", "reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined")
+    .addHelpText(
+      "after",
+      "\nExamples:\n" +
+        "  npx streamlab replay --data data/bdd --speed max --start 2020-01-01T00:00:00Z --out results/stream\n" +
+        "  npx streamlab query windowed --once\n" +
+        "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
+        "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
+        "\nDurations: \"30 seconds\", \"15s\", \"1 minute\", \"500 ms\". Exit codes: 0 done, 1 failed, 2 bad option, 130 interrupted.",
+    )
+    .action(async (kind: string, cli: CliOptions) => {
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.once("SIGINT", onSigint);
+      try {
+        const { options } = queryOptionsFromCli(kind, cli, controller.signal, (p, name) => console.log(`[${name}] ${formatQueryProgress(p)}`));
+        const query = COURSE_QUERIES[kind as CourseQueryKind](options);
+        let summary: CourseQuerySummary;
+        try {
+          summary = await query.awaitTermination();
+        } catch (e) {
+          console.log(formatCourseSummary(query.summary()));
+          throw e;
+        }
+        console.log(formatCourseSummary(summary));
+        if (controller.signal.aborted) throw new AbortedError(`query ${kind}`);
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+    });
+}

@@ -1,4 +1,114 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { AbortedError, OptionError } from "../../errors";
+import { REPLAY_DEFAULTS, parseSpeed, SCHEDULES, type ReplaySchedule } from "../../replay/options";
+import { Replay } from "../../replay/replay";
+import { formatProgress, formatSummary } from "../../replay/summary";
+import type { ReplayProgress, ReplaySummary } from "../../replay/types";
+import { createSink, SINK_KINDS, type SinkKind } from "../../sinks";
+import { FILE_SINK_DEFAULTS } from "../../sinks/files";
 
-// Placeholder until the replay command lands; replaced by its owner.
-export function register(_program: Command): void {}
+interface CliOptions {
+  data: string;
+  sink: SinkKind;
+  out: string;
+  keep?: boolean;
+  speed: string;
+  start?: string;
+  schedule: ReplaySchedule;
+  loop?: boolean;
+  maxEvents?: string;
+  timeLimit?: string;
+  bootstrap?: string;
+  topicPrefix?: string;
+}
+
+function toNumber(flag: string, raw: string | undefined, expected: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw new OptionError(flag, raw, expected);
+  return n;
+}
+
+/** A live progress line on stderr, redrawn at most every 100 ms, only on a terminal. */
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { onProgress?: (p: ReplayProgress) => void; clear(): void } {
+  if (stream.isTTY !== true) return { clear: () => undefined };
+  let last = 0;
+  let shown = false;
+  return {
+    onProgress: (p) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      stream.write(`\r\x1b[2K${formatProgress(p)}`);
+    },
+    clear: () => {
+      if (shown) stream.write("\r\x1b[2K");
+    },
+  };
+}
+
+/**
+ * Runs a replay with SIGINT wired to a clean stop; prints the summary on stdout, even when
+ * interrupted (then throws AbortedError so the CLI exits with 130).
+ */
+export async function runReplayCommand(build: (signal: AbortSignal, onProgress?: (p: ReplayProgress) => void) => Replay): Promise<ReplaySummary> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once("SIGINT", onSigint);
+  const progress = progressPrinter();
+  try {
+    const summary = await build(controller.signal, progress.onProgress).run();
+    progress.clear();
+    console.log(formatSummary(summary));
+    if (summary.stopReason === "aborted") throw new AbortedError("The replay");
+    return summary;
+  } finally {
+    progress.clear();
+    process.removeListener("SIGINT", onSigint);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("replay")
+    .description(
+      "Replay a BDD-layout dataset in real time: each t=SSS.S partition (or each row, with --schedule row) is released at start + offset/speed, " +
+        "stamped with timestamp = start + offset, into a file stream (<out>/input/<table>/t=SSS.S/<uuid>.parquet, written via <out>/staging/ and an atomic rename) or Kafka.",
+    )
+    .option("--data <dir>", "dataset folder ({locations,accelerations}/t=SSS.S/*.parquet)", REPLAY_DEFAULTS.data)
+    .addOption(new Option("--sink <kind>", "where released rows go").choices([...SINK_KINDS]).default("files"))
+    .option("--out <dir>", "files sink: output folder; input/ and staging/ are cleared at start", FILE_SINK_DEFAULTS.out)
+    .option("--keep", "files sink: keep what <out>/input/ holds and add to it (taken names get a -1, -2 suffix)")
+    .option("--speed <n|max>", '1 = real time, 10 = ten times faster, "max" = no waiting', String(REPLAY_DEFAULTS.speed))
+    .option("--start <iso>", "event time of offset 0, ISO-8601 (UTC when no zone), e.g. 2020-01-01T00:00:00Z (default: now)")
+    .addOption(new Option("--schedule <how>", "release whole partitions at their t= time, or rows at their own offset").choices([...SCHEDULES]).default(REPLAY_DEFAULTS.schedule))
+    .option("--loop", "start again when the data ends, event time continuing (loop k adds k x (last partition time + one partition interval))")
+    .option("--max-events <n>", "stop after n releases (batches handed to the sink)")
+    .option("--time-limit <seconds>", "stop after this many seconds of wall time")
+    .option("--bootstrap <host:port>", "kafka sink: bootstrap server")
+    .option("--topic-prefix <prefix>", "kafka sink: prefix of the topic names")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Examples:",
+        "  npx streamlab replay --speed max --start 2020-01-01T00:00:00Z --out results/stream",
+        "  npx streamlab replay --data ../shared/data/bdd --speed 20",
+        "  npx streamlab replay --loop --time-limit 600          # ten minutes of a never-ending stream",
+        "",
+        "On a terminal a progress line (partition, rows, lateness) is drawn on stderr. At the end (also after",
+        "Ctrl-C, which stops cleanly: exit code 130) a summary is printed: rows, files and partitions per table,",
+        "files skipped and why, release lateness p50/p99/max, and the sink's counters.",
+      ].join("\n"),
+    )
+    .action(async (opts: CliOptions) => {
+      const speed = parseSpeed(opts.speed, "--speed");
+      const maxEvents = toNumber("--max-events", opts.maxEvents, "a whole number of 1 or more");
+      const timeLimit = toNumber("--time-limit", opts.timeLimit, "a number of seconds above 0");
+      await runReplayCommand((signal, onProgress) => {
+        const sink = createSink(opts.sink, { out: opts.out, keep: opts.keep === true, bootstrap: opts.bootstrap, topicPrefix: opts.topicPrefix });
+        return new Replay({ data: opts.data, sinks: sink, speed, start: opts.start, schedule: opts.schedule, loop: opts.loop === true, maxEvents, timeLimit, signal, onProgress });
+      });
+    });
+}

@@ -1,0 +1,138 @@
+/**
+ * The bench's data: generated with streamlab's generator (`generateDataset`, cached under the OS
+ * temp folder by its parameters), and, for the large engine streams, "expanded": the generated
+ * rides repeated in time (loops: offsets shifted by the recording's period) and in parallel
+ * (copies), each repetition with its own uuid/ride_id, stamped as the replay stamps
+ * (`timestamp = start + offset`, Datetime ms) and written one parquet file per table and partition
+ * (`<dir>/<table>/t=SSS.S/part-<loop>.parquet`) — the layout the file-stream source reads. The
+ * generator's one-file-per-ride layout would mean ~330,000 files for 10 M rows.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pl from "nodejs-polars";
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const lib: any = require("../../lib");
+
+export const WORK = process.env.STREAMLAB_BENCH_DIR ?? path.join(os.tmpdir(), "streamlab-bench");
+export const TABLES = ["locations", "accelerations"] as const;
+export type TableName = (typeof TABLES)[number];
+
+export interface Dataset {
+  dir: string;
+  rides: number;
+  /** Simulated seconds covered. */
+  duration: number;
+  partitions: number;
+  files: number;
+  rows: Record<TableName, number>;
+  /** How it was made, for the report. */
+  how: string;
+}
+
+function generator(): (o: object) => Promise<any> {
+  if (typeof lib.generateDataset === "function") return lib.generateDataset;
+  // Not yet exported from lib/index.ts: the generate module itself.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require("../../lib/generate").generateDataset;
+}
+
+/** `streamlab generate --rides N --duration S --seed K --out <cache>`, reused while the parameters match. */
+export async function generated(rides: number, duration: number, seed: number, log: (m: string) => void): Promise<Dataset> {
+  const dir = path.join(WORK, "data", `gen-r${rides}-d${duration}-s${seed}`);
+  const marker = path.join(dir, ".bench-complete.json");
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
+  log(`generating ${rides} rides × ${duration} s (seed ${seed}) → ${dir}`);
+  const t0 = performance.now();
+  const s = await generator()({ rides, duration, seed, out: dir, force: true });
+  const ds: Dataset = {
+    dir, rides, duration, partitions: s.partitions, files: s.files, rows: s.rows,
+    how: `streamlab generate --rides ${rides} --duration ${duration} --seed ${seed} (${Math.round((performance.now() - t0) / 1000)} s)`,
+  };
+  writeFileSync(marker, JSON.stringify(ds));
+  return ds;
+}
+
+interface BasePartition { time: number; frame: pl.DataFrame }
+
+function readBase(base: Dataset): { tables: Record<TableName, BasePartition[]>; period: number } {
+  const tables = {} as Record<TableName, BasePartition[]>;
+  let last = 0;
+  for (const table of TABLES) {
+    const tdir = path.join(base.dir, table);
+    const parts: BasePartition[] = [];
+    for (const name of require("node:fs").readdirSync(tdir).sort() as string[]) {
+      const m = /^t=(\d+(?:\.\d+)?)$/.exec(name);
+      if (!m) continue;
+      const files = (require("node:fs").readdirSync(path.join(tdir, name)) as string[]).filter((f) => f.endsWith(".parquet")).sort();
+      if (files.length === 0) continue;
+      const frames = files.map((f) => pl.readParquet(path.join(tdir, name, f)));
+      parts.push({ time: Number(m[1]), frame: pl.concat(frames, { how: "vertical" }) });
+      last = Math.max(last, Number(m[1]));
+    }
+    tables[table] = parts.sort((a, b) => a.time - b.time);
+  }
+  // The next loop starts one typical partition step after the last partition (rows run up to t + 1.66 s).
+  return { tables, period: Math.ceil((last + 3.8) * 10) / 10 };
+}
+
+export function partitionName(time: number): string {
+  const [i, d] = time.toFixed(1).split(".");
+  return `t=${i.padStart(3, "0")}.${d}`;
+}
+
+/**
+ * Expands a generated dataset: `copies` parallel copies × `loops` repetitions in time, stamped with
+ * `start`. Cached by its parameters.
+ */
+export async function expanded(base: Dataset, copies: number, loops: number, startIso: string, log: (m: string) => void): Promise<Dataset> {
+  const dir = path.join(WORK, "data", `exp-${path.basename(base.dir)}-c${copies}-l${loops}`, "input");
+  const marker = path.join(dir, "..", ".bench-complete.json");
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
+  rmSync(path.dirname(dir), { recursive: true, force: true });
+  log(`expanding ${path.basename(base.dir)}: ${copies} cop${copies === 1 ? "y" : "ies"} × ${loops} loop${loops === 1 ? "" : "s"} → ${dir}`);
+  const t0 = performance.now();
+  const startMs = Date.parse(startIso);
+  const { tables, period } = readBase(base);
+  const rows: Record<TableName, number> = { locations: 0, accelerations: 0 };
+  let files = 0;
+  const times = new Set<number>();
+  for (let k = 0; k < loops; k++) {
+    for (const table of TABLES) {
+      for (const p of tables[table]) {
+        const time = Math.round((p.time + k * period) * 10) / 10;
+        const copiesFrames: pl.DataFrame[] = [];
+        for (let j = 0; j < copies; j++) {
+          const sfx = k === 0 && j === 0 ? "" : `-${k}-${j}`;
+          let f = p.frame.withColumns(
+            pl.col("offset").add(k * period).alias("offset"),
+          );
+          f = f.withColumns(pl.col("offset").mul(1000).round(0).add(startMs).cast(pl.Int64).cast(pl.Datetime("ms")).alias("timestamp"));
+          if (sfx) f = f.withColumns(pl.concatString([pl.col("uuid"), pl.lit(sfx)], "").alias("uuid"), pl.concatString([pl.col("ride_id"), pl.lit(sfx)], "").alias("ride_id"));
+          copiesFrames.push(f);
+        }
+        const frame = copiesFrames.length === 1 ? copiesFrames[0] : pl.concat(copiesFrames, { how: "vertical" });
+        const pdir = path.join(dir, table, partitionName(time));
+        mkdirSync(pdir, { recursive: true });
+        frame.writeParquet(path.join(pdir, `part-${String(k).padStart(4, "0")}.parquet`));
+        rows[table] += frame.height;
+        files++;
+        times.add(time);
+      }
+    }
+  }
+  const ds: Dataset = {
+    dir, rides: base.rides * copies * loops, duration: Math.round(period * loops * 10) / 10, partitions: times.size, files, rows,
+    how: `${base.how}, expanded ×${copies} in parallel and ×${loops} in time (${Math.round((performance.now() - t0) / 1000)} s)`,
+  };
+  writeFileSync(marker, JSON.stringify(ds));
+  return ds;
+}
+
+export function freshDir(...parts: string[]): string {
+  const dir = path.join(WORK, "run", ...parts);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,345 @@
+/**
+ * Subscriptions: one or more (prefixed) topics, from the earliest or the latest offset, in a
+ * consumer group or without one, auto-commit off by default (as in the course). Messages are pulled
+ * (`next`, `take`, `printMessages`, `for await`), through a bounded buffer: when it is full kafkajs
+ * stops fetching, so a slow reader never grows memory. An AbortSignal (or `close()`) stops it cleanly.
+ */
+import { randomUUID } from "node:crypto";
+import type { Consumer, EachMessagePayload } from "kafkajs";
+import type pl from "nodejs-polars";
+import { KafkaError, OptionError } from "../errors";
+import { KafkaAdmin } from "./admin";
+import { createClient } from "./client";
+import { resolveConfig } from "./config";
+import { asKafkaError } from "./failures";
+import { topicName } from "./topics";
+import { messagesToFrame, type MessagesToFrameOptions } from "./frame";
+import { countOrInfinity, positiveInt, type KafkaOptions } from "./options";
+import type { ConsumedMessage, KafkaConfig } from "./types";
+
+export type StartFrom = "earliest" | "latest";
+
+export interface SubscribeOptions extends KafkaOptions {
+  /** Topic name(s); prefixed with `<prefix>-` when a prefix is configured. */
+  topics: string | string[];
+  /** Where a consumer without committed offsets starts (default `earliest`). */
+  from?: StartFrom;
+  /**
+   * Consumer group id. Without one, an ephemeral unique group is used and nothing is ever
+   * committed (each subscription reads independently).
+   */
+  group?: string;
+  /** Commit offsets automatically (default false, as in the course; only with `group`). */
+  autoCommit?: boolean;
+  /** Read only this partition (single topic only). */
+  partition?: number;
+  /** With `partition`: the first offset to read. */
+  offset?: number;
+  /** Parse values as JSON (default true; non-JSON text is kept as a string). */
+  parseJson?: boolean;
+  /** Messages buffered before fetching pauses (default 1000). */
+  bufferSize?: number;
+  /** Stops and closes the subscription (notebook interrupt, time limit). */
+  signal?: AbortSignal;
+}
+
+export interface TakeOptions extends MessagesToFrameOptions {
+  /** At most this many messages (default 10). */
+  n?: number;
+  /** Total time to wait, in ms (default 5000); returns what arrived by then. */
+  timeoutMs?: number;
+}
+
+export interface PrintOptions {
+  /** Stop after this many messages (default 10; Infinity for no limit). */
+  n?: number;
+  /** Stop when no message came for this long, in ms (default 10000; Infinity to wait forever). */
+  idleTimeoutMs?: number;
+  /** Where lines go (default console.log). */
+  print?: (line: string) => void;
+}
+
+/** One message as printed by {@link KafkaSubscription.printMessages}. */
+export function formatMessage(m: ConsumedMessage): string {
+  const value = typeof m.value === "string" ? m.value : JSON.stringify(m.value, null, 2);
+  return `${m.topic} [partition ${m.partition}] offset ${m.offset} key ${m.key ?? "null"}\n${value}`;
+}
+
+function toMessage(p: EachMessagePayload, parseJson: boolean): ConsumedMessage {
+  const raw = p.message.value === null ? null : p.message.value.toString("utf8");
+  let value: unknown = raw;
+  if (parseJson && raw !== null) {
+    try { value = JSON.parse(raw); } catch { value = raw; }
+  }
+  return {
+    topic: p.topic,
+    partition: p.partition,
+    offset: Number(p.message.offset),
+    key: p.message.key === null ? null : p.message.key.toString("utf8"),
+    value,
+    raw,
+    timestamp: new Date(Number(p.message.timestamp)),
+  };
+}
+
+/**
+ * A running subscription. Close it (or abort its signal) when done.
+ *
+ * @example
+ * const sub = await subscribe({ firstName: "John", lastName: "Doe", topics: ["locations"], from: "earliest" });
+ * await sub.printMessages({ n: 3 });
+ * const df = await sub.take({ n: 100, timeoutMs: 5000 });
+ * await sub.close();
+ */
+export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
+  readonly topics: string[];
+  readonly group: string;
+  readonly ephemeralGroup: boolean;
+  private readonly buffer: ConsumedMessage[] = [];
+  private readonly waiters: Array<() => void> = [];
+  private readonly spaceWaiters: Array<() => void> = [];
+  private readonly positions = new Map<string, { topic: string; partition: number; offset: number }>();
+  private failure: KafkaError | undefined;
+  private closing: Promise<void> | undefined;
+  private consumed = 0;
+
+  /** @internal use {@link subscribe} */
+  constructor(readonly config: KafkaConfig, private readonly consumer: Consumer, topics: string[], group: string, ephemeral: boolean, private readonly parseJson: boolean, private readonly bufferSize: number, private readonly filter?: (m: ConsumedMessage) => boolean) {
+    this.topics = topics;
+    this.group = group;
+    this.ephemeralGroup = ephemeral;
+  }
+
+  /** @internal the kafkajs eachMessage handler: waits while the buffer is full (back-pressure). */
+  async deliver(p: EachMessagePayload): Promise<void> {
+    const m = toMessage(p, this.parseJson);
+    if (this.filter && !this.filter(m)) return;
+    while (this.buffer.length >= this.bufferSize && !this.closing) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    if (this.closing) return;
+    this.buffer.push(m);
+    this.wake(this.waiters);
+  }
+
+  /** @internal */
+  fail(e: unknown, topic?: string): void {
+    this.failure = asKafkaError(e, this.config, topic);
+    this.wake(this.waiters);
+  }
+
+  private wake(list: Array<() => void>): void {
+    for (const w of list.splice(0)) w();
+  }
+
+  /** True once closed (by `close()` or the signal). */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Messages handed out so far. */
+  get count(): number {
+    return this.consumed;
+  }
+
+  /**
+   * The next message, or undefined after `timeoutMs` or once closed. Throws the KafkaError that
+   * stopped the consumer, if any.
+   */
+  async next(timeoutMs = Infinity): Promise<ConsumedMessage | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.buffer.shift();
+      if (m) {
+        this.wake(this.spaceWaiters);
+        this.consumed++;
+        this.positions.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+        return m;
+      }
+      if (this.failure) throw this.failure;
+      if (this.closing) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const timer = Number.isFinite(left) ? setTimeout(done, left) : undefined;
+        function done() { if (timer) clearTimeout(timer); resolve(); }
+        this.waiters.push(done);
+      });
+    }
+  }
+
+  /** Messages until closed (for `for await`). */
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumedMessage> {
+    for (;;) {
+      const m = await this.next();
+      if (m === undefined) return;
+      yield m;
+    }
+  }
+
+  /**
+   * Up to `n` messages, waiting at most `timeoutMs` in all.
+   *
+   * @example
+   * const messages = await sub.takeMessages({ n: 5, timeoutMs: 2000 });
+   */
+  async takeMessages(options: Omit<TakeOptions, "parseDates"> = {}): Promise<ConsumedMessage[]> {
+    const n = countOrInfinity("n", options.n, 10);
+    const timeoutMs = countOrInfinity("timeoutMs", options.timeoutMs, 5000);
+    if (n === Infinity && timeoutMs === Infinity) throw new OptionError("n", n, "a finite n or a finite timeoutMs (otherwise take never returns)");
+    const deadline = Date.now() + timeoutMs;
+    const out: ConsumedMessage[] = [];
+    while (out.length < n) {
+      const m = await this.next(Math.max(0, deadline - Date.now()));
+      if (m === undefined) break;
+      out.push(m);
+    }
+    return out;
+  }
+
+  /**
+   * Up to `n` messages as a polars DataFrame (columns `topic, partition, offset, key, timestamp`
+   * and the JSON fields flattened), waiting at most `timeoutMs`.
+   *
+   * @example
+   * const df = await sub.take({ n: 100, timeoutMs: 5000 });
+   * df.select("partition", "offset", "uuid", "speed").head(5);
+   */
+  async take(options: TakeOptions = {}): Promise<pl.DataFrame> {
+    return messagesToFrame(await this.takeMessages(options), options);
+  }
+
+  /**
+   * Prints messages (topic, partition, offset, key, pretty JSON value) as they arrive, like the
+   * course's `for message in consumer: print(...)`; resolves with the number printed.
+   *
+   * @example
+   * await sub.printMessages({ n: 5 });
+   * // DoeJohn-locations [partition 2] offset 0 key 0a1b…
+   * // { "id": …, "speed": 3.2, … }
+   */
+  async printMessages(options: PrintOptions = {}): Promise<number> {
+    const n = countOrInfinity("n", options.n, 10);
+    const idle = countOrInfinity("idleTimeoutMs", options.idleTimeoutMs, 10_000);
+    const print = options.print ?? ((line: string) => console.log(line));
+    let printed = 0;
+    while (printed < n) {
+      const m = await this.next(idle);
+      if (m === undefined) break;
+      print(formatMessage(m));
+      printed++;
+    }
+    return printed;
+  }
+
+  /**
+   * Commits the offsets of the messages handed out so far (named groups only): the group resumes
+   * after them next time.
+   */
+  async commit(): Promise<void> {
+    if (this.ephemeralGroup) throw new OptionError("group", undefined, "commit needs a consumer group: subscribe with { group: \"my-group\" }");
+    const offsets = [...this.positions.values()].map((p) => ({ topic: p.topic, partition: p.partition, offset: String(p.offset) }));
+    if (offsets.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(offsets);
+    } catch (e) {
+      throw asKafkaError(e, this.config, offsets[0]?.topic);
+    }
+  }
+
+  /** Stops fetching, leaves the group and disconnects; safe to call twice. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        this.wake(this.spaceWaiters);
+        this.wake(this.waiters);
+        await this.consumer.disconnect().catch(() => {});
+      })();
+    }
+    return this.closing;
+  }
+}
+
+/**
+ * Subscribes to one or more topics and starts fetching. Throws TOPIC_MISSING for a topic that does
+ * not exist (check the prefix), BROKER_UNREACHABLE when no broker answers.
+ *
+ * @example
+ * const controller = new AbortController(); // controller.abort() stops it (e.g. from another cell)
+ * const sub = await subscribe({ firstName: "John", lastName: "Doe", topics: ["locations", "accelerations"], signal: controller.signal });
+ * for await (const m of sub) console.log(m.topic, m.offset, m.value);
+ */
+export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscription> {
+  const config = resolveConfig(options);
+  const names = Array.isArray(options.topics) ? options.topics : [options.topics];
+  if (names.length === 0) throw new OptionError("topics", options.topics, "at least one topic");
+  const from = options.from ?? "earliest";
+  if (from !== "earliest" && from !== "latest") throw new OptionError("from", from, '"earliest" or "latest"');
+  if (options.group !== undefined && (typeof options.group !== "string" || options.group.trim() === "")) throw new OptionError("group", options.group, "a non-empty group id");
+  if (options.autoCommit === true && options.group === undefined) throw new OptionError("autoCommit", true, "auto-commit needs a consumer group (group option)");
+  const bufferSize = positiveInt("bufferSize", options.bufferSize, 1000);
+  if (options.offset !== undefined && options.partition === undefined) throw new OptionError("offset", options.offset, "an offset needs a partition too (offsets are per partition)");
+  if (options.partition !== undefined) {
+    positiveInt("partition", options.partition, 0, 0);
+    if (names.length !== 1) throw new OptionError("partition", options.partition, "reading one partition needs exactly one topic");
+  }
+  if (options.offset !== undefined) positiveInt("offset", options.offset, 0, 0);
+  if (options.signal?.aborted) throw new OptionError("signal", "aborted", "the signal is already aborted");
+
+  for (const name of names) topicName(name, config); // bad names fail before any network call
+  // Existence and layout first: a clear TOPIC_MISSING instead of an auto-created empty topic.
+  const admin = await KafkaAdmin.connect(config);
+  const topics: string[] = [];
+  const layout = new Map<string, { partition: number; low: number; high: number }[]>();
+  try {
+    for (const name of names) {
+      const t = await admin.requireTopic(name);
+      topics.push(t);
+      if (from === "latest" || options.partition !== undefined) layout.set(t, (await admin.describeTopic(t)).partitions);
+    }
+  } finally {
+    await admin.close();
+  }
+  if (options.partition !== undefined) {
+    const parts = layout.get(topics[0])!;
+    if (!parts.some((p) => p.partition === options.partition)) throw new OptionError("partition", options.partition, `topic ${topics[0]} has partitions 0-${parts.length - 1}`);
+  }
+
+  const ephemeral = options.group === undefined;
+  const group = options.group ?? `streamlab-${config.clientId}-${randomUUID()}`;
+  const consumer = createClient(config, 5).consumer({
+    groupId: group,
+    allowAutoTopicCreation: false,
+    // Idle fetches return after 1 s (kafkajs default 5 s): close() waits for the fetch in flight.
+    maxWaitTimeInMs: 1000,
+    // A crash ends the subscription with a KafkaError instead of restarting forever.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => false },
+  });
+  const only = options.partition;
+  const startAt = options.offset;
+  const filter = only === undefined ? undefined : (m: ConsumedMessage) => m.partition === only && (startAt === undefined || m.offset >= startAt);
+  const sub = new KafkaSubscription(config, consumer, topics, group, ephemeral, options.parseJson ?? true, bufferSize, filter);
+  consumer.on(consumer.events.CRASH, (ev) => sub.fail(ev.payload.error));
+  try {
+    await consumer.connect();
+    for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: from === "earliest" });
+    await consumer.run({ autoCommit: options.autoCommit === true, eachMessage: (p) => sub.deliver(p) });
+    // Seeks apply when the partitions are assigned. "latest" without a group = the end as of now
+    // (captured above), so nothing produced after subscribe() returns is missed.
+    if (only !== undefined) {
+      const topic = topics[0];
+      const part = layout.get(topic)!.find((p) => p.partition === only)!;
+      consumer.seek({ topic, partition: only, offset: String(startAt ?? (from === "latest" ? part.high : part.low)) });
+      const others = layout.get(topic)!.map((p) => p.partition).filter((p) => p !== only);
+      if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    } else if (from === "latest" && ephemeral) {
+      for (const [topic, parts] of layout) for (const p of parts) consumer.seek({ topic, partition: p.partition, offset: String(p.high) });
+    }
+  } catch (e) {
+    await sub.close();
+    throw asKafkaError(e, config, topics.join(","));
+  }
+  if (options.signal) {
+    const signal = options.signal;
+    signal.addEventListener("abort", () => void sub.close(), { once: true });
+  }
+  return sub;
+}

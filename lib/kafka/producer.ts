@@ -1,0 +1,146 @@
+/**
+ * An idempotent producer (acks from all in-sync replicas) that reports each message's delivery
+ * (topic, partition, offset) and counts acknowledgements per topic and partition.
+ */
+import { Partitioners, type Producer } from "kafkajs";
+import { AbortedError, KafkaError } from "../errors";
+import { KafkaAdmin } from "./admin";
+import { createClient, probeBrokers } from "./client";
+import { resolveConfig } from "./config";
+import { asKafkaError } from "./failures";
+import { frameToMessages, type FrameToMessagesOptions } from "./messages";
+import type { KafkaOptions } from "./options";
+import { topicName } from "./topics";
+import type pl from "nodejs-polars";
+import type { DeliveryReport, KafkaConfig, OutgoingMessage } from "./types";
+
+export interface ProducerOptions extends KafkaOptions {
+  /** Called once per acknowledged message, like the course's send callback. */
+  onDelivery?: (report: DeliveryReport) => void;
+  /** Create a topic on first send when it is missing (default true, with `partitions`). */
+  createTopics?: boolean;
+  /** Partitions of topics the producer creates (default 3). */
+  partitions?: number;
+}
+
+type PartitionFn = (args: { topic: string; partitionMetadata: Array<{ partitionId: number; leader: number }>; message: { key: string | null; value: string } }) => number;
+
+/**
+ * A connected producer. `send` resolves once every message is acknowledged.
+ *
+ * @example
+ * const producer = await KafkaProducer.connect({ firstName: "John", lastName: "Doe", onDelivery: (r) => console.log(r) });
+ * await producer.sendFrame("locations", frame, { keyField: "uuid" });
+ * console.log(producer.stats()); // { messages: 478, "DoeJohn-locations": 478, "DoeJohn-locations[0]": 160, … }
+ * await producer.close();
+ */
+export class KafkaProducer {
+  private readonly partitioner: PartitionFn = Partitioners.DefaultPartitioner() as unknown as PartitionFn;
+  private readonly partitionMeta = new Map<string, Array<{ partitionId: number; leader: number }>>();
+  private readonly acked = new Map<string, number>();
+  private total = 0;
+  private closed = false;
+
+  private constructor(readonly config: KafkaConfig, private readonly producer: Producer, private readonly admin: KafkaAdmin, private readonly options: ProducerOptions) {}
+
+  static async connect(options: ProducerOptions = {}): Promise<KafkaProducer> {
+    const config = resolveConfig(options);
+    await probeBrokers(config);
+    const admin = await KafkaAdmin.connect(config);
+    // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
+    // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
+    const producer = createClient(config, 8).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 } });
+    try {
+      await producer.connect();
+    } catch (e) {
+      await admin.close();
+      await producer.disconnect().catch(() => {});
+      throw asKafkaError(e, config);
+    }
+    return new KafkaProducer(config, producer, admin, options);
+  }
+
+  /** The full (prefixed) topic name. */
+  topic(name: string): string {
+    return topicName(name, this.config);
+  }
+
+  /**
+   * Sends messages to one topic as one batch; resolves with one delivery report per message once
+   * all are acknowledged.
+   *
+   * @example
+   * const reports = await producer.send("events", [{ key: "user1", value: JSON.stringify({ event_type: "default" }) }]);
+   * reports[0]; // { topic: "events", partition: 1, offset: 0, key: "user1" }
+   */
+  async send(name: string, messages: OutgoingMessage[], signal?: AbortSignal): Promise<DeliveryReport[]> {
+    if (this.closed) throw new KafkaError("KAFKA", "This producer is closed; connect a new one.");
+    if (signal?.aborted) throw new AbortedError("Kafka send");
+    const topic = this.topic(name);
+    if (messages.length === 0) return [];
+    const meta = await this.partitions(topic);
+    const routed = messages.map((m) => ({
+      key: m.key,
+      value: m.value,
+      ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
+      partition: m.partition ?? this.partitioner({ topic, partitionMetadata: meta, message: { key: m.key, value: m.value } }),
+    }));
+    let metadata;
+    try {
+      metadata = await this.producer.send({ topic, acks: -1, messages: routed });
+    } catch (e) {
+      throw asKafkaError(e, this.config, topic);
+    }
+    // Offsets in a partition follow the order of the batch: base offset + position.
+    const base = new Map(metadata.map((r) => [r.partition, Number(r.baseOffset)]));
+    const next = new Map<number, number>();
+    const reports: DeliveryReport[] = routed.map((m) => {
+      const i = next.get(m.partition) ?? 0;
+      next.set(m.partition, i + 1);
+      return { topic, partition: m.partition, offset: (base.get(m.partition) ?? NaN) + i, key: m.key };
+    });
+    for (const [partition, n] of next) this.count(`${topic}[${partition}]`, n);
+    this.count(topic, routed.length);
+    this.total += routed.length;
+    if (this.options.onDelivery) for (const r of reports) this.options.onDelivery(r);
+    return reports;
+  }
+
+  /**
+   * Sends every row of a frame as a JSON message (see {@link frameToMessages}).
+   *
+   * @example
+   * await producer.sendFrame("locations", frame, { keyField: "uuid" });
+   */
+  sendFrame(name: string, frame: pl.DataFrame, options: FrameToMessagesOptions = {}, signal?: AbortSignal): Promise<DeliveryReport[]> {
+    return this.send(name, frameToMessages(frame, options), signal);
+  }
+
+  /** Ensures the topic exists (unless `createTopics: false`) and returns its partition layout. */
+  private async partitions(topic: string): Promise<Array<{ partitionId: number; leader: number }>> {
+    const known = this.partitionMeta.get(topic);
+    if (known) return known;
+    if (this.options.createTopics !== false) await this.admin.createTopics(topic, { partitions: this.options.partitions });
+    const d = await this.admin.describeTopic(topic);
+    const meta = d.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader }));
+    this.partitionMeta.set(topic, meta);
+    return meta;
+  }
+
+  private count(key: string, n: number): void {
+    this.acked.set(key, (this.acked.get(key) ?? 0) + n);
+  }
+
+  /** Acknowledged messages: `messages` in all, per topic, and per `topic[partition]`. */
+  stats(): Record<string, number> {
+    return { messages: this.total, ...Object.fromEntries([...this.acked].sort(([a], [b]) => a.localeCompare(b))) };
+  }
+
+  /** Disconnects (pending sends finish first); safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.producer.disconnect().catch(() => {});
+    await this.admin.close();
+  }
+}

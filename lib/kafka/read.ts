@@ -1,0 +1,96 @@
+/**
+ * Batch reads: a topic from its earliest to its latest offset (high watermarks captured at the
+ * start), like `spark.read.format("kafka")` or `kcat -C -o beginning -e`. Commits nothing.
+ */
+import type pl from "nodejs-polars";
+import { KafkaError, OptionError } from "../errors";
+import { KafkaAdmin } from "./admin";
+import { resolveConfig } from "./config";
+import { messagesToFrame, type MessagesToFrameOptions } from "./frame";
+import { countOrInfinity, positiveInt, type KafkaOptions } from "./options";
+import { subscribe } from "./consumer";
+import { topicName } from "./topics";
+import type { ConsumedMessage } from "./types";
+
+export interface ReadTopicOptions extends KafkaOptions, MessagesToFrameOptions {
+  /** Only this partition (default all). */
+  partition?: number;
+  /** With `partition`: the first offset (default the earliest stored). */
+  offset?: number;
+  /** At most this many messages (default all). */
+  limit?: number;
+  /** Give up when nothing arrives for this long while messages are still due (default 30000 ms). */
+  idleTimeoutMs?: number;
+  parseJson?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The messages of a topic from the earliest offset (or `partition`/`offset`) to the end as it was
+ * when the call started, sorted by partition then offset.
+ *
+ * @example
+ * const messages = await readTopicMessages("events");
+ * messages.length; // every event sent so far
+ */
+export async function readTopicMessages(name: string, options: ReadTopicOptions = {}): Promise<ConsumedMessage[]> {
+  const config = resolveConfig(options);
+  const limit = countOrInfinity("limit", options.limit, Infinity);
+  const idleTimeoutMs = positiveInt("idleTimeoutMs", options.idleTimeoutMs, 30_000);
+  if (options.offset !== undefined && options.partition === undefined) throw new OptionError("offset", options.offset, "an offset needs a partition too (offsets are per partition)");
+
+  topicName(name, config); // a bad name fails before any network call
+  const admin = await KafkaAdmin.connect(config);
+  let description;
+  try {
+    description = await admin.describeTopic(name);
+  } finally {
+    await admin.close();
+  }
+  const { topic } = description;
+  if (options.partition !== undefined && !description.partitions.some((p) => p.partition === options.partition)) {
+    throw new OptionError("partition", options.partition, `topic ${topic} has partitions 0-${description.partitions.length - 1}`);
+  }
+  // Per partition: [start, end) as of now.
+  const due = new Map(
+    description.partitions
+      .filter((p) => options.partition === undefined || p.partition === options.partition)
+      .map((p) => [p.partition, { start: Math.max(p.low, options.offset ?? p.low), end: p.high }] as const)
+      .filter(([, r]) => r.start < r.end),
+  );
+  const out: ConsumedMessage[] = [];
+  if (due.size === 0 || limit === 0) return out;
+
+  const single = options.partition !== undefined ? { partition: options.partition, offset: due.get(options.partition)!.start } : {};
+  const sub = await subscribe({ ...config, topics: [topic], from: "earliest", parseJson: options.parseJson, signal: options.signal, ...single });
+  try {
+    while (due.size > 0 && out.length < limit) {
+      const m = await sub.next(idleTimeoutMs);
+      if (m === undefined) {
+        if (sub.closed) break; // aborted: return what was read
+        const left = [...due].map(([p, r]) => `partition ${p} up to offset ${r.end - 1}`).join(", ");
+        throw new KafkaError("KAFKA", `Reading ${topic} on ${config.bootstrap}: nothing arrived for ${idleTimeoutMs} ms while ${left} were still due (broker busy? raise idleTimeoutMs).`, { retriable: true, context: { broker: config.bootstrap, topic } });
+      }
+      const r = due.get(m.partition);
+      if (r === undefined || m.offset < r.start || m.offset >= r.end) continue;
+      out.push(m);
+      if (m.offset >= r.end - 1) due.delete(m.partition);
+    }
+  } finally {
+    await sub.close();
+  }
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/**
+ * A topic read from the earliest to the latest offset into a polars DataFrame (columns `topic,
+ * partition, offset, key, timestamp` + the JSON fields), like `spark.read.format("kafka")`.
+ *
+ * @example
+ * const df = await readTopic("locations", { firstName: "John", lastName: "Doe" });
+ * df.height; // 478 after a full replay of the course data
+ * df.groupBy("uuid").agg(pl.col("partition").nUnique()); // 1 partition per ride
+ */
+export async function readTopic(name: string, options: ReadTopicOptions = {}): Promise<pl.DataFrame> {
+  return messagesToFrame(await readTopicMessages(name, options), options);
+}

@@ -1,0 +1,5 @@
+export * from "./types";
+export * from "./options";
+export * from "./stop";
+export * from "./progress";
+export * from "./counts";

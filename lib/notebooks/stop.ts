@@ -1,0 +1,35 @@
+/**
+ * Stopping a long cell: interrupting a tslab kernel (■ or I,I) sends it SIGINT; tslab then rejects
+ * the running cell, but an awaited async loop (a replay, a consumer) keeps running in the background.
+ * An AbortController wired to that SIGINT stops the loop itself.
+ */
+
+/** What {@link stopOnInterrupt} returns: abort it by hand, or let a kernel interrupt do it. */
+export interface InterruptStop extends AbortController {
+  /** Stops listening for interrupts (done automatically once aborted). */
+  dispose(): void;
+}
+
+/**
+ * An AbortController that aborts on the next kernel interrupt (SIGINT), so the replay or consumer
+ * given its `signal` stops cleanly and closes its clients. Create one per long-running cell.
+ * Listening for SIGINT replaces Node's default exit-on-Ctrl-C while it is active: meant for
+ * notebooks (tslab already listens), not for command-line programs.
+ *
+ * @example
+ * const stop = stopOnInterrupt();
+ * const summary = await replay({ data: params.data, sinks: sink, signal: stop.signal });
+ * // interrupt the kernel (■): the replay finishes its batch, closes the sink and returns a summary
+ * // or, from another cell: stop.abort()
+ */
+export function stopOnInterrupt(): InterruptStop {
+  const controller = new AbortController() as InterruptStop;
+  const onInterrupt = (): void => controller.abort();
+  process.on("SIGINT", onInterrupt);
+  const dispose = (): void => {
+    process.off("SIGINT", onInterrupt);
+  };
+  controller.signal.addEventListener("abort", dispose, { once: true });
+  controller.dispose = dispose;
+  return controller;
+}

@@ -1,0 +1,11 @@
+export * from "./types";
+export { ITEMS, COLORS, GUILDS, GAME_API_DEFAULTS, BadRequestError, resolveGameApiOptions, type GameApiOptions } from "./options";
+export { PlayerStore } from "./state";
+export { ROUTES, planRequest, type GameRequest } from "./routes";
+export { startGameApi, type GameApi } from "./server";
+export { memoryEventLog } from "./memory-log";
+export { kafkaEventLog, KAFKA_EVENT_LOG_DEFAULTS, type KafkaEventLogOptions } from "./kafka-log";
+export { generateTraffic, planTraffic, TRAFFIC_DEFAULTS, type TrafficOptions, type TrafficRecord } from "./traffic";
+export { flattenEvent, parseEvents, filterEvents, eventsFrame, type SkippedEvent } from "./flatten";
+export { storeEvents, queryEvents, EVENT_TABLES } from "./storage";
+export { readEvents } from "./batch";

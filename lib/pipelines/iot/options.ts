@@ -1,0 +1,62 @@
+import { OptionError } from "../../errors";
+import type { KafkaOptions } from "../../kafka";
+
+/** Options of {@link iotReadings} and {@link produceIot}. */
+export interface IotOptions {
+  /** Readings to make; default 20. */
+  count?: number;
+  /** Random seed; default 7. */
+  seed?: number;
+  /** Sensors `sensor-1` … `sensor-N`; default 4. */
+  sensors?: number;
+  /** Topic; default `iot` (created with `partitions` partitions when missing). */
+  topic?: string;
+  /** Default 2 (the lecture's). */
+  partitions?: number;
+  kafka?: KafkaOptions;
+}
+
+export const IOT_DEFAULTS = { count: 20, seed: 7, sensors: 4, topic: "iot", partitions: 2 } as const;
+
+/**
+ * The consumer groups of an experiment: group name → number of consumers in it. The course's
+ * three examples are in {@link GROUP_EXAMPLES}.
+ */
+export type GroupLayout = Record<string, number>;
+
+/** The lecture's three consumer-group examples (on a 2-partition topic). */
+export const GROUP_EXAMPLES: Readonly<Record<"several-groups" | "shared-group" | "one-per-group", GroupLayout>> = {
+  /** Two groups of two consumers: each group gets every message, split inside the group. */
+  "several-groups": { analytics: 2, archive: 2 },
+  /** One group of three consumers on two partitions: each message reaches one consumer; one stays idle. */
+  "shared-group": { workers: 3 },
+  /** Three groups of one consumer: each consumer gets every message. */
+  "one-per-group": { alerts: 1, dashboard: 1, storage: 1 },
+};
+
+function int(option: string, value: unknown, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new OptionError(option, value, `expected a whole number, ${min} or more`);
+  return value;
+}
+
+export function resolveIotOptions(o: IotOptions = {}): Required<Omit<IotOptions, "kafka">> & { kafka: KafkaOptions } {
+  return {
+    count: int("count", o.count ?? IOT_DEFAULTS.count, 0),
+    seed: int("seed", o.seed ?? IOT_DEFAULTS.seed, 0),
+    sensors: int("sensors", o.sensors ?? IOT_DEFAULTS.sensors, 1),
+    topic: o.topic ?? IOT_DEFAULTS.topic,
+    partitions: int("partitions", o.partitions ?? IOT_DEFAULTS.partitions, 1),
+    kafka: o.kafka ?? {},
+  };
+}
+
+export function resolveGroupLayout(layout: unknown): GroupLayout {
+  if (layout === null || typeof layout !== "object" || Array.isArray(layout) || Object.keys(layout).length === 0) {
+    throw new OptionError("groups", layout, 'expected { groupName: consumers, … }, e.g. { analytics: 2, archive: 1 }');
+  }
+  for (const [g, n] of Object.entries(layout)) {
+    if (!/^[A-Za-z0-9._-]{1,100}$/.test(g)) throw new OptionError(`groups.${g}`, g, "expected a group name of letters, digits, '.', '_' or '-'");
+    int(`groups.${g}`, n, 1);
+  }
+  return layout as GroupLayout;
+}

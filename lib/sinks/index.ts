@@ -1,0 +1,40 @@
+import { OptionError } from "../errors";
+import type { ReplaySink } from "../replay/types";
+import { FileSink } from "./files";
+import { KafkaSink } from "./kafka";
+
+export * from "./files";
+export * from "./memory";
+
+/** The sinks the CLI can build by name. */
+export type SinkKind = "files" | "kafka";
+export const SINK_KINDS: readonly SinkKind[] = ["files", "kafka"];
+
+/** Options of `createSink`: each kind reads the fields it knows. */
+export interface CreateSinkOptions {
+  /** files: output folder (default `results/stream`). */
+  out?: string;
+  /** files: append to `<out>/input/` instead of clearing it (default false). */
+  keep?: boolean;
+  /** kafka: bootstrap server `host:port`. */
+  bootstrap?: string;
+  /** kafka: prefix of the topic names. */
+  topicPrefix?: string;
+}
+
+/**
+ * Builds a replay sink by kind, as the CLI's `--sink` option names it.
+ *
+ * @example
+ * const sink = createSink("files", { out: "results/stream" });
+ * await replay({ sinks: sink, speed: "max" });
+ */
+export function createSink(kind: SinkKind, options: CreateSinkOptions = {}): ReplaySink {
+  if (kind === "files") return new FileSink({ out: options.out, keep: options.keep });
+
+  // ---- kafka: owned by the Kafka sink (lib/sinks/kafka.ts); replace only this branch. ----
+  if (kind === "kafka") return new KafkaSink({ bootstrap: options.bootstrap, topicPrefix: options.topicPrefix });
+  // ---- end kafka ----
+
+  throw new OptionError("sink", kind, `one of ${SINK_KINDS.map((k) => `"${k}"`).join(", ")}`);
+}

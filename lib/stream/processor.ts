@@ -1,0 +1,160 @@
+import pl from "nodejs-polars";
+import { QueryError } from "../errors";
+import { AggregationState } from "./aggregate";
+import { JoinState } from "./join";
+import type { ResolvedWriteStreamOptions } from "./options";
+import { eventTimeColumn, type FrameStep, type InputPlan, type QueryPlan } from "./plan";
+import type { OutputMode } from "./types";
+import { WatermarkTracker } from "./watermark";
+import { assignWindows } from "./window";
+import { EVENT_MS, requireColumn, withEventMs } from "./time";
+
+/** What one micro-batch produced. */
+export interface BatchResult {
+  frame: pl.DataFrame;
+  numInputRows: Record<string, number>;
+  rowsDroppedByWatermark: number;
+  /** The watermark in force during the batch (epoch ms; -Infinity = none yet). */
+  watermarkMs: number;
+  stateRows: number;
+}
+
+function applySteps(frame: pl.DataFrame, steps: FrameStep[], where: string): pl.DataFrame {
+  let f = frame;
+  for (const step of steps) {
+    try {
+      f = step.apply(f);
+    } catch (e) {
+      throw new QueryError(`${where}: ${step.describe} failed on columns ${f.columns.map((c) => `"${c}"`).join(", ")}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  return f;
+}
+
+function concatChunks(frames: pl.DataFrame[]): pl.DataFrame | null {
+  const nonEmpty = frames.filter((f) => f.height > 0);
+  if (nonEmpty.length === 0) return null;
+  return nonEmpty.length === 1 ? nonEmpty[0] : pl.concat(nonEmpty, { how: "diagonalRelaxed" });
+}
+
+/**
+ * Runs a {@link QueryPlan} one micro-batch at a time, without any I/O: input frames in, output
+ * frame out. Holds the watermark and the operator state; the query loop drives it.
+ */
+export class BatchProcessor {
+  readonly watermark: WatermarkTracker;
+  private readonly aggregation?: AggregationState;
+  private readonly join?: JoinState;
+
+  constructor(private readonly plan: QueryPlan, private readonly mode: OutputMode, options: Pick<ResolvedWriteStreamOptions, "watermarkPolicy"> = { watermarkPolicy: "min" }) {
+    checkMode(plan, mode);
+    const delays: Record<string, number> = {};
+    for (const input of plan.inputs) if (input.watermark) delays[input.source.name] = input.watermark.delayMs;
+    this.watermark = new WatermarkTracker(delays, options.watermarkPolicy);
+    const st = plan.stateful;
+    if (st?.kind === "aggregate") this.aggregation = new AggregationState(st.keys, st.window, st.aggs);
+    if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
+  }
+
+  /** True when the plan has a stateful operator (late rows are dropped, state is kept). */
+  get stateful(): boolean {
+    return this.plan.stateful !== undefined;
+  }
+
+  /**
+   * Whether the end of a bounded input needs a flush batch (watermark → +Infinity): only when some
+   * state could still be emitted or evicted. In complete mode the last batch already showed it all.
+   */
+  get needsFlush(): boolean {
+    return this.stateful && this.stateRows > 0 && this.mode !== "complete";
+  }
+
+  /** Keys/windows/join rows held. */
+  get stateRows(): number {
+    return this.aggregation?.size ?? this.join?.size ?? 0;
+  }
+
+  /**
+   * Processes one micro-batch: `chunks` maps input name → frames polled for it. With `final`, the
+   * watermark first moves to +Infinity (end of a bounded input) so all state is settled and emitted.
+   */
+  process(chunks: Record<string, pl.DataFrame[]>, batchId: number, final = false): BatchResult {
+    if (final) this.watermark.finish();
+    const wm = this.watermark.current;
+    const numInputRows: Record<string, number> = {};
+    const frames: (pl.DataFrame | null)[] = [];
+    let dropped = 0;
+    for (const input of this.plan.inputs) {
+      const name = input.source.name;
+      const raw = concatChunks(chunks[name] ?? []);
+      numInputRows[name] = raw?.height ?? 0;
+      if (raw === null) { frames.push(null); continue; }
+      let f = applySteps(raw, input.steps, `input "${name}"`);
+      if (this.stateful) {
+        const prepared = this.withEventTime(f, input);
+        f = prepared.frame;
+        if (prepared.hasTime) {
+          const times = f.getColumn(EVENT_MS);
+          if (wm > -Infinity && f.height > 0 && Number(times.min()) < wm) {
+            const before = f.height;
+            f = f.filter(pl.col(EVENT_MS).gtEq(wm));
+            dropped += before - f.height;
+          }
+          if (f.height > 0) this.watermark.observe(name, Number(f.getColumn(EVENT_MS).max()));
+        }
+      }
+      frames.push(f);
+    }
+    let out = this.emit(frames, batchId, wm);
+    if (this.stateful) out = out.withColumns(pl.lit(batchId).cast(pl.Int64).alias("batch_id"));
+    out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
+    this.watermark.advance();
+    return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
+  }
+
+  /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */
+  private withEventTime(frame: pl.DataFrame, input: InputPlan): { frame: pl.DataFrame; hasTime: boolean } {
+    const st = this.plan.stateful!;
+    const where = `input "${input.source.name}"`;
+    if (input.watermark) {
+      const f = withEventMs(frame, input.watermark.column, `withWatermark on ${where}`);
+      if (st.kind === "aggregate" && st.window && st.window.column !== input.watermark.column) {
+        requireColumn(f, st.window.column, `window on ${where}`);
+        return { frame: f.withColumns(withEventMs(f, st.window.column, `window on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
+      }
+      return { frame: f, hasTime: true };
+    }
+    if (st.kind === "join") return { frame: withEventMs(frame, eventTimeColumn(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
+    if (st.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window.column, `window on ${where}`), hasTime: false };
+    return { frame, hasTime: false };
+  }
+
+  private emit(frames: (pl.DataFrame | null)[], batchId: number, wm: number): pl.DataFrame {
+    const st = this.plan.stateful;
+    if (st === undefined) return frames[0] ?? pl.DataFrame({});
+    if (st.kind === "join") return this.join!.process(frames[0], frames[1], wm);
+    const agg = this.aggregation!;
+    let input = frames[0];
+    if (input !== null && st.window) {
+      if (input.columns.includes("__window_event_ms")) input = input.drop(EVENT_MS).rename({ __window_event_ms: EVENT_MS });
+      input = assignWindows(input, st.window);
+    }
+    if (input !== null) agg.update(input, batchId);
+    if (this.mode === "complete") return agg.all();
+    const final = agg.evictFinal(wm);
+    return this.mode === "append" ? final : agg.updatedIn(batchId);
+  }
+}
+
+/** Rejects output modes a plan cannot honour, with what to do instead. */
+export function checkMode(plan: QueryPlan, mode: OutputMode): void {
+  const st = plan.stateful;
+  if (st === undefined && mode === "complete") throw new QueryError('complete mode needs an aggregation (groupBy(...).agg(...)); use "append" for a pass-through query.');
+  if (st?.kind === "join" && mode === "complete") throw new QueryError('a stream-stream join supports "append" (or "update", the same for joins), not "complete": join rows never change.');
+  if (st?.kind === "aggregate" && mode === "append") {
+    const input = plan.inputs[0];
+    if (!st.window || !input.watermark) {
+      throw new QueryError(`append mode emits a group once it is final, which needs ${!st.window ? "a window in groupBy" : ""}${!st.window && !input.watermark ? " and " : ""}${!input.watermark ? "a watermark (withWatermark)" : ""}; or use mode "update"/"complete".`);
+    }
+  }
+}

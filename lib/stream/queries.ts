@@ -1,0 +1,314 @@
+/**
+ * The course's three streaming queries as one-line helpers, built on the general API
+ * (readStream → withWatermark → groupBy/join → writeStream): `simpleQuery` (pass-through),
+ * `windowedQuery` (mean speed per ride and event-time window) and `joinedQuery` (locations ⋈
+ * accelerations on uuid within a time bound). Defaults are the course's parameters and folders.
+ */
+import * as path from "node:path";
+import { OptionError } from "../errors";
+import { parseDuration } from "../duration";
+import type { Skipped } from "../dataset/types";
+import { kafkaConfig } from "../kafka/config";
+import { validateTopic } from "../kafka/topics";
+import { Agg } from "./aggregate";
+import { resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
+import type { StreamingQuery } from "./query";
+import { consoleSink } from "./sinks/console";
+import { kafkaSink } from "./sinks/kafka";
+import { parquetSink } from "./sinks/parquet";
+import { fileStreamSource } from "./sources/fileStream";
+import { kafkaSource } from "./sources/kafka";
+import { readStream } from "./stream-frame";
+import type { OutputMode, ProgressRecord, StreamSink, StreamSource } from "./types";
+import { window } from "./window";
+
+export type CourseQueryKind = "simple" | "windowed" | "joined";
+export type QuerySourceKind = "files" | "kafka";
+export type QuerySinkKind = "files" | "kafka" | "console";
+
+/** Options of {@link simpleQuery}, {@link windowedQuery} and {@link joinedQuery}; all optional. */
+export interface CourseQueryOptions {
+  /** Where the input comes from: the replay's file stream or its Kafka topics; default `files`. */
+  source?: QuerySourceKind;
+  /** The file stream's root (holding `locations/` and `accelerations/`); default `results/stream/input`. */
+  input?: string;
+  /** Output root; each query writes under its own folder: `simple/`, `windowed/`, `stream-joined/`. Default `results/stream/output`. */
+  output?: string;
+  /** Where results go; default the same kind as `source` (files → parquet files, kafka → topics). */
+  sink?: QuerySinkKind;
+  /** Replace the sinks the `sink` option would build (e.g. `[new MemoryStreamSink()]` in a notebook). */
+  sinks?: StreamSink[];
+  /** Watermark delay on `timestamp`; default `"30 seconds"` (windowed and joined). */
+  watermark?: Duration;
+  /** Window size; default `"15 seconds"` (windowed). */
+  window?: Duration;
+  /** Window slide; default none (tumbling windows) (windowed). */
+  slide?: Duration;
+  /** Join time bound `|loc.timestamp - acc.timestamp| <= within`; default `"1.5 seconds"` (joined). */
+  within?: Duration;
+  /** Join type; default `"full"` (joined). */
+  how?: JoinHow;
+  /** Output mode; default `append` (simple, joined) or `update` (windowed). */
+  mode?: OutputMode;
+  /** `"default"` (as soon as new input is there), an interval such as `"1 second"`, or `"once"`; default `"default"`. */
+  trigger?: Trigger;
+  /** Kafka brokers `host:port[,…]`; default env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092. */
+  bootstrap?: string;
+  /** Topic prefix: reads `<prefix>-locations`/`-accelerations`, writes `<prefix>-simple`/`-windowed`/`-joined`; default none. */
+  topicPrefix?: string;
+  /** Aborting it stops the query cleanly. */
+  signal?: AbortSignal;
+  /** Called after every micro-batch with its progress record and the name of the query that ran it. */
+  onProgress?: (progress: ProgressRecord, query: string) => void;
+}
+
+export const COURSE_QUERY_DEFAULTS = {
+  source: "files" as QuerySourceKind,
+  input: "results/stream/input",
+  output: "results/stream/output",
+  watermark: "30 seconds",
+  window: "15 seconds",
+  within: "1.5 seconds",
+  how: "full" as JoinHow,
+  trigger: "default" as Trigger,
+};
+
+/** The output folder (under the output root) or topic suffix of each query. */
+export const COURSE_OUTPUTS = { simple: "simple", windowed: "windowed", joined: "stream-joined" } as const;
+
+/** Totals of a course query, for its final summary. */
+export interface CourseQuerySummary {
+  kind: CourseQueryKind;
+  batches: number;
+  inputRows: Record<string, number>;
+  outputRows: number;
+  rowsDroppedByWatermark: number;
+  /** Files, folders or messages the sources passed over (including a missing input folder/topic). */
+  skipped: Skipped[];
+  /** Output folders or topics written. */
+  outputs: string[];
+  /** Why a query failed, when one did. */
+  errors: string[];
+}
+
+/** A running course query (the simple query runs one streaming query per table). */
+export interface CourseQuery {
+  readonly kind: CourseQueryKind;
+  readonly queries: StreamingQuery[];
+  /** Output folders or topics. */
+  readonly outputs: string[];
+  /** Resolves with the summary when every query ended; rejects with the first query's error. */
+  awaitTermination(): Promise<CourseQuerySummary>;
+  /** Stops every query after its batch in progress and resolves with the summary. */
+  stop(): Promise<CourseQuerySummary>;
+  summary(): CourseQuerySummary;
+}
+
+const SOURCES: readonly QuerySourceKind[] = ["files", "kafka"];
+const SINKS: readonly QuerySinkKind[] = ["files", "kafka", "console"];
+const HOWS: readonly string[] = ["inner", "left", "right", "full"];
+const MODES: readonly OutputMode[] = ["append", "update", "complete"];
+
+interface Resolved {
+  source: QuerySourceKind;
+  sink: QuerySinkKind;
+  input: string;
+  output: string;
+  watermark: Duration;
+  window: Duration;
+  slide?: Duration;
+  within: Duration;
+  how: JoinHow;
+  trigger: Trigger;
+  once: boolean;
+  bootstrap?: string;
+  topicPrefix?: string;
+}
+
+function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new OptionError(option, value, `expected one of ${allowed.join(", ")}`);
+  return value as T;
+}
+
+function pathOption(option: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || value.trim() === "") throw new OptionError(option, value, "expected a folder path");
+  return value;
+}
+
+/** Applies the course's defaults and validates every option (OptionError naming it). */
+export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryOptions = {}): Resolved {
+  if (o === null || typeof o !== "object") throw new OptionError(`${kind}Query`, o, "expected an options object (or nothing, for the course's defaults)");
+  const source = oneOf("source", o.source, SOURCES, COURSE_QUERY_DEFAULTS.source);
+  const sink = oneOf("sink", o.sink, SINKS, source);
+  const watermark = o.watermark ?? COURSE_QUERY_DEFAULTS.watermark;
+  parseDuration(watermark, "watermark");
+  const size = o.window ?? COURSE_QUERY_DEFAULTS.window;
+  window("timestamp", size, o.slide); // validates window and slide (slide <= window)
+  const within = o.within ?? COURSE_QUERY_DEFAULTS.within;
+  parseDuration(within, "within");
+  const how = oneOf("how", o.how === ("outer" as JoinHow) ? "full" : o.how, HOWS, COURSE_QUERY_DEFAULTS.how) as JoinHow;
+  const trigger = o.trigger ?? COURSE_QUERY_DEFAULTS.trigger;
+  const once = resolveTrigger(trigger).kind === "once";
+  if (o.mode !== undefined) {
+    oneOf("mode", o.mode, MODES, "append");
+    if (kind !== "windowed" && o.mode !== "append") {
+      throw new OptionError("mode", o.mode, `the ${kind} query supports only append (${kind === "simple" ? "a pass-through has no rows to update" : "a stream-stream join emits each joined row once, as Spark does"}); update and complete are for the windowed query`);
+    }
+  }
+  const bootstrap = o.bootstrap;
+  if (bootstrap !== undefined || source === "kafka" || sink === "kafka") kafkaConfig({ bootstrap }); // validates host:port
+  const topicPrefix = o.topicPrefix === undefined ? undefined : validateTopic(o.topicPrefix, "topicPrefix");
+  if (o.sinks !== undefined && (!Array.isArray(o.sinks) || o.sinks.length === 0)) throw new OptionError("sinks", o.sinks, "expected a non-empty list of StreamSinks (or leave it out and use sink)");
+  return {
+    source, sink, watermark, window: size, slide: o.slide, within, how, trigger, once, bootstrap, topicPrefix,
+    input: pathOption("input", o.input, COURSE_QUERY_DEFAULTS.input),
+    output: pathOption("output", o.output, COURSE_QUERY_DEFAULTS.output),
+  };
+}
+
+function topic(r: Resolved, name: string): string {
+  return r.topicPrefix === undefined ? name : `${r.topicPrefix}-${name}`;
+}
+
+function source(r: Resolved, table: "locations" | "accelerations"): StreamSource {
+  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.bootstrap, once: r.once });
+  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once });
+}
+
+/** The sink of one output: `sub` is the folder under the output root, `suffix` the topic suffix. */
+function sink(r: Resolved, sub: string, suffix: string, key: string): { sink: StreamSink; output: string } {
+  if (r.sink === "kafka") {
+    const t = topic(r, suffix);
+    return { sink: kafkaSink({ topic: t, key, bootstrap: r.bootstrap }), output: t };
+  }
+  if (r.sink === "console") return { sink: consoleSink({ name: `console ${sub}` }), output: "console" };
+  const dir = path.join(r.output, sub);
+  return { sink: parquetSink({ dir }), output: dir };
+}
+
+function courseQuery(kind: CourseQueryKind, queries: StreamingQuery[], outputs: string[]): CourseQuery {
+  const summary = (): CourseQuerySummary => {
+    const s: CourseQuerySummary = { kind, batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0, skipped: [], outputs, errors: [] };
+    for (const q of queries) {
+      const t = q.totals;
+      s.batches += t.batches;
+      for (const [k, v] of Object.entries(t.inputRows)) s.inputRows[k] = (s.inputRows[k] ?? 0) + v;
+      s.outputRows += t.outputRows;
+      s.rowsDroppedByWatermark += t.rowsDroppedByWatermark;
+      s.skipped.push(...q.skipped());
+      if (q.exception) s.errors.push(q.exception.message);
+    }
+    return s;
+  };
+  return {
+    kind,
+    queries,
+    outputs,
+    summary,
+    async awaitTermination() {
+      // One failing query stops its siblings: a half-running simple query would hide the failure.
+      const results = await Promise.allSettled(queries.map((q) => q.awaitTermination().catch(async (e) => {
+        await Promise.all(queries.map((other) => other.stop()));
+        throw e;
+      })));
+      const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+      if (failed) throw failed.reason;
+      return summary();
+    },
+    async stop() {
+      await Promise.all(queries.map((q) => q.stop()));
+      return summary();
+    },
+  };
+}
+
+function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: OutputMode, sinks: StreamSink[]) {
+  return {
+    name,
+    mode,
+    sinks,
+    trigger: r.trigger,
+    signal: o.signal,
+    onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
+  };
+}
+
+/**
+ * The course's pass-through query: every row of `locations` and `accelerations`, unchanged, to
+ * `<output>/simple/{locations,accelerations}` (one parquet file per micro-batch), or to the topic
+ * `<prefix>-simple` (key = uuid) with `sink: "kafka"`. Runs one streaming query per table.
+ *
+ * @example
+ * const q = simpleQuery({ trigger: "once" });
+ * const summary = await q.awaitTermination();
+ * summary.inputRows; // { locations: 478, accelerations: 23512 }
+ */
+export function simpleQuery(options: CourseQueryOptions = {}): CourseQuery {
+  const r = resolveCourseQueryOptions("simple", options);
+  const outputs: string[] = [];
+  const queries = (["locations", "accelerations"] as const).map((table) => {
+    const out = options.sinks === undefined ? sink(r, path.join(COURSE_OUTPUTS.simple, table), COURSE_OUTPUTS.simple, "uuid") : undefined;
+    if (out && !outputs.includes(out.output)) outputs.push(out.output);
+    const sinks = options.sinks ?? [out!.sink];
+    return readStream(source(r, table)).writeStream(writeOptions(r, options, `simple-${table}`, "append", sinks));
+  });
+  return courseQuery("simple", queries.map((q) => q.start()), outputs);
+}
+
+/**
+ * The course's windowed query: watermark `"30 seconds"` on `timestamp`, a `"15 seconds"` window
+ * (sliding with `slide`), mean speed per `ride_id`, output mode `update`, to `<output>/windowed`
+ * or the topic `<prefix>-windowed` (key = ride_id). Output columns:
+ * `ride_id, window_start, window_end, mean_speed, count, batch_id`.
+ *
+ * @example
+ * const q = windowedQuery({ input: "results/stream/input", trigger: "once" });
+ * await q.awaitTermination();
+ * readParquetOutput("results/stream/output/windowed", { latestBy: ["ride_id", "window_start"] });
+ */
+export function windowedQuery(options: CourseQueryOptions = {}): CourseQuery {
+  const r = resolveCourseQueryOptions("windowed", options);
+  const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.windowed, "windowed", "ride_id") : undefined;
+  const query = readStream(source(r, "locations"))
+    .withWatermark("timestamp", r.watermark)
+    .groupBy("ride_id", window("timestamp", r.window, r.slide))
+    .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") })
+    .writeStream(writeOptions(r, options, "windowed", options.mode ?? "update", options.sinks ?? [out!.sink]));
+  return courseQuery("windowed", [query.start()], out ? [out.output] : []);
+}
+
+/**
+ * The course's stream-stream join: locations ⋈ accelerations on `uuid` where
+ * `|loc_timestamp - acc_timestamp| <= within` (default `"1.5 seconds"`), full outer by default,
+ * watermark `"30 seconds"` on both, to `<output>/stream-joined` or the topic `<prefix>-joined`
+ * (key = uuid). Output columns: `uuid, loc_timestamp, acc_timestamp, speed, latitude, longitude,
+ * x, y, z, batch_id` (nulls on the side that found no match).
+ *
+ * @example
+ * const q = joinedQuery({ how: "inner", trigger: "once" });
+ * const { outputRows } = await q.awaitTermination();
+ */
+export function joinedQuery(options: CourseQueryOptions = {}): CourseQuery {
+  const r = resolveCourseQueryOptions("joined", options);
+  const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.joined, "joined", "uuid") : undefined;
+  const locations = readStream(source(r, "locations"))
+    .withWatermark("timestamp", r.watermark)
+    .select("uuid", "timestamp", "speed", "latitude", "longitude");
+  const accelerations = readStream(source(r, "accelerations"))
+    .withWatermark("timestamp", r.watermark)
+    .select("uuid", "timestamp", "x", "y", "z");
+  const query = locations
+    .join(accelerations, { on: "uuid", within: r.within, how: r.how, leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
+    .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id")
+    .writeStream(writeOptions(r, options, "joined", "append", options.sinks ?? [out!.sink]));
+  return courseQuery("joined", [query.start()], out ? [out.output] : []);
+}
+
+/** The helper for a query kind (what the CLI calls). */
+export const COURSE_QUERIES: Readonly<Record<CourseQueryKind, (options?: CourseQueryOptions) => CourseQuery>> = {
+  simple: simpleQuery,
+  windowed: windowedQuery,
+  joined: joinedQuery,
+};

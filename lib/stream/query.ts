@@ -1,0 +1,256 @@
+import type pl from "nodejs-polars";
+import { QueryError, isStreamlabError } from "../errors";
+import { resolveWriteStreamOptions, type ResolvedWriteStreamOptions, type WriteStreamOptions } from "./options";
+import type { QueryPlan } from "./plan";
+import { BatchProcessor, type BatchResult } from "./processor";
+import { ProgressLog } from "./progress";
+import { formatWatermark } from "./time";
+import type { ProgressRecord, SourceChunk, StreamSource } from "./types";
+
+/** Running totals of a query, for its final summary. */
+export interface QueryTotals {
+  batches: number;
+  inputRows: Record<string, number>;
+  outputRows: number;
+  rowsDroppedByWatermark: number;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() { clearTimeout(timer); signal.removeEventListener("abort", done); resolve(); }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * A streaming query: polls its sources, runs each micro-batch through the plan (late-row drop,
+ * state update, emission per output mode, watermark advance, eviction), writes the output to every
+ * sink, and records progress. Build one with `readStream(...)...writeStream(options)`; `start()` it.
+ *
+ * @example
+ * const query = readStream(source).writeStream({ sinks: [new ConsoleSink()] }).start();
+ * query.lastProgress;           // the last micro-batch's ProgressRecord
+ * await query.stop();           // or: await query.awaitTermination() with trigger "once"
+ */
+export class StreamingQuery {
+  readonly name: string;
+  private readonly options: ResolvedWriteStreamOptions;
+  private readonly processor: BatchProcessor;
+  private readonly progress: ProgressLog;
+  private readonly controller = new AbortController();
+  private running: Promise<void> | null = null;
+  private active = false;
+  private failure: QueryError | null = null;
+  private nextBatchId = 0;
+  private readonly totalsSoFar: QueryTotals = { batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0 };
+
+  /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
+  constructor(private readonly plan: QueryPlan, options: WriteStreamOptions) {
+    this.options = resolveWriteStreamOptions(options);
+    this.name = this.options.name;
+    this.processor = new BatchProcessor(plan, this.options.mode, this.options);
+    this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
+    for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
+  }
+
+  /** Starts the micro-batch loop in the background and returns this query. */
+  start(): this {
+    if (this.running !== null) throw new QueryError(`query "${this.name}" was already started; build a new one with writeStream(...) to run again.`);
+    const external = this.options.signal;
+    const onAbort = () => this.controller.abort();
+    if (external) {
+      if (external.aborted) this.controller.abort();
+      else external.addEventListener("abort", onAbort, { once: true });
+    }
+    this.active = true;
+    this.running = this.run().finally(() => external?.removeEventListener("abort", onAbort));
+    return this;
+  }
+
+  /** Stops after the micro-batch in progress (no end-of-input flush), closes sources and sinks. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    if (this.running) await this.running;
+  }
+
+  /**
+   * Resolves when the query ends (input exhausted, `once` done, stop or abort); rejects with the
+   * QueryError that stopped it when a source, the processing or a sink failed.
+   */
+  async awaitTermination(): Promise<void> {
+    if (this.running === null) throw new QueryError(`query "${this.name}" was not started; call start() first.`);
+    await this.running;
+    if (this.failure) throw this.failure;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** The error that stopped the query, or null. */
+  get exception(): QueryError | null {
+    return this.failure;
+  }
+
+  /** The last micro-batch's progress record (null before the first). */
+  get lastProgress(): ProgressRecord | null {
+    return this.progress.last;
+  }
+
+  /** The most recent progress records (up to `progressHistory`), oldest first. */
+  get recentProgress(): ProgressRecord[] {
+    return this.progress.recent;
+  }
+
+  /** Totals since start: batches, input rows per source, output rows, rows dropped by the watermark. */
+  get totals(): QueryTotals {
+    return { ...this.totalsSoFar, inputRows: { ...this.totalsSoFar.inputRows } };
+  }
+
+  /** Files or messages the sources passed over (bad files), with reasons. */
+  skipped(): ReturnType<StreamSource["skipped"]> {
+    return this.plan.inputs.flatMap((i) => i.source.skipped());
+  }
+
+  private get sources(): StreamSource[] {
+    return this.plan.inputs.map((i) => i.source);
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.controller.signal;
+    const opened: typeof this.options.sinks = [];
+    try {
+      for (const sink of this.options.sinks) {
+        try { await sink.open(); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
+        opened.push(sink);
+      }
+      if (this.options.trigger.kind === "once") await this.runOnce(signal);
+      else await this.runContinuous(signal);
+    } catch (e) {
+      if (!(signal.aborted && isAbort(e))) this.failure = e instanceof QueryError ? e : new QueryError(`query "${this.name}" failed: ${message(e)}`, { cause: e });
+    } finally {
+      for (const s of [...opened, ...this.sources]) {
+        try { await s.close(); } catch (e) {
+          this.failure ??= new QueryError(`closing "${s.name}" failed: ${message(e)}`, { cause: e });
+        }
+      }
+      this.active = false;
+    }
+  }
+
+  /** Polls every source once; a failing source stops the query with a QueryError naming it. */
+  private async pollAll(signal: AbortSignal): Promise<{ source: string; chunk: SourceChunk }[]> {
+    const out: { source: string; chunk: SourceChunk }[] = [];
+    for (const source of this.sources) {
+      let chunks: SourceChunk[];
+      try { chunks = await source.poll(signal); } catch (e) {
+        if (signal.aborted && isAbort(e)) throw e;
+        throw new QueryError(`source "${source.name}" failed: ${message(e)}`, { cause: e, context: { source: source.name } });
+      }
+      // Empty chunks (an empty file, a poll with nothing new) are not input: no micro-batch for them.
+      for (const chunk of chunks) if (chunk.frame.height > 0) out.push({ source: source.name, chunk });
+    }
+    return out;
+  }
+
+  /** `once`: collect what is available, one batch per partition time (in order), then the flush. */
+  private async runOnce(signal: AbortSignal): Promise<void> {
+    const t0 = performance.now();
+    const all: { source: string; chunk: SourceChunk }[] = [];
+    for (;;) {
+      const got = await this.pollAll(signal);
+      if (got.length === 0 || signal.aborted) break;
+      all.push(...got);
+    }
+    let pollMs = performance.now() - t0;
+    const groups = new Map<number, Record<string, pl.DataFrame[]>>();
+    for (const { source, chunk } of all) {
+      const key = chunk.partitionTime ?? -Infinity;
+      const g = groups.get(key) ?? {};
+      (g[source] ??= []).push(chunk.frame);
+      groups.set(key, g);
+    }
+    for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+      if (signal.aborted) return;
+      await this.runBatch(groups.get(key)!, false, pollMs);
+      pollMs = 0;
+    }
+    if (!signal.aborted && this.processor.needsFlush) await this.runBatch({}, true, 0);
+  }
+
+  /** Default and interval triggers: run until stopped or until every source is exhausted. */
+  private async runContinuous(signal: AbortSignal): Promise<void> {
+    const trigger = this.options.trigger;
+    let lastWatermark = this.processor.watermark.current;
+    while (!signal.aborted) {
+      const t0 = performance.now();
+      const got = await this.pollAll(signal);
+      if (signal.aborted) return;
+      const pollMs = performance.now() - t0;
+      let ran = false;
+      if (got.length > 0) {
+        const chunks: Record<string, pl.DataFrame[]> = {};
+        for (const { source, chunk } of got) (chunks[source] ??= []).push(chunk.frame);
+        await this.runBatch(chunks, false, pollMs);
+        ran = true;
+      } else if (this.sources.every((s) => s.exhausted())) {
+        if (this.processor.needsFlush) await this.runBatch({}, true, pollMs);
+        return;
+      } else if (this.processor.watermark.current !== lastWatermark && this.processor.stateRows > 0) {
+        // No new input but a moved watermark: a no-data batch emits and evicts what became final.
+        await this.runBatch({}, false, pollMs);
+        ran = true;
+      }
+      lastWatermark = this.processor.watermark.current;
+      const wait = trigger.kind === "interval" ? trigger.ms - (performance.now() - t0) : ran ? 0 : this.options.idleSleepMs;
+      await sleep(wait, signal);
+    }
+  }
+
+  /** One micro-batch: process, write to every sink, record progress. */
+  private async runBatch(chunks: Record<string, pl.DataFrame[]>, final: boolean, pollMs: number): Promise<void> {
+    const started = new Date();
+    const t0 = performance.now();
+    const batchId = this.nextBatchId++;
+    let result: BatchResult;
+    try {
+      result = this.processor.process(chunks, batchId, final);
+    } catch (e) {
+      if (e instanceof QueryError) throw e;
+      throw new QueryError(`query "${this.name}" failed in batch ${batchId}: ${message(e)}`, { cause: e, context: { batchId } });
+    }
+    const t1 = performance.now();
+    for (const sink of this.options.sinks) {
+      try {
+        await sink.write({ batchId, mode: this.options.mode, frame: result.frame });
+      } catch (e) {
+        throw new QueryError(`sink "${sink.name}" failed writing batch ${batchId}: ${message(e)}`, { cause: e, context: { sink: sink.name, batchId } });
+      }
+    }
+    const t2 = performance.now();
+    const record: ProgressRecord = {
+      batchId,
+      numInputRows: result.numInputRows,
+      numOutputRows: result.frame.height,
+      rowsDroppedByWatermark: result.rowsDroppedByWatermark,
+      watermark: formatWatermark(result.watermarkMs),
+      stateRows: result.stateRows,
+      durationMs: { poll: pollMs, process: t1 - t0, sink: t2 - t1, total: pollMs + (t2 - t0) },
+      timestamp: started.toISOString(),
+    };
+    const totals = this.totalsSoFar;
+    totals.batches++;
+    for (const [k, v] of Object.entries(result.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
+    totals.outputRows += record.numOutputRows;
+    totals.rowsDroppedByWatermark += record.rowsDroppedByWatermark;
+    this.progress.add(record);
+  }
+}
+
+function isAbort(e: unknown): boolean {
+  return (e instanceof Error && e.name === "AbortError") || isStreamlabError(e, "ABORTED");
+}

@@ -1,0 +1,6 @@
+export * from "./options";
+export * from "./atomicFile";
+export * from "./parquet";
+export * from "./console";
+export * from "./read";
+export * from "./kafka";

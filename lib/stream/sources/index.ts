@@ -1,0 +1,3 @@
+export * from "./options";
+export * from "./fileStream";
+export * from "./kafka";

@@ -1,0 +1,158 @@
+import pl from "nodejs-polars";
+import { KafkaError, isStreamlabError } from "../../errors";
+import type { Skipped } from "../../dataset/types";
+import { describeTopic } from "../../kafka/admin";
+import { kafkaConfig } from "../../kafka/config";
+import { subscribe, type KafkaSubscription } from "../../kafka/consumer";
+import { MESSAGE_COLUMNS, messagesToFrame } from "../../kafka/frame";
+import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
+import type { SourceChunk, StreamSource } from "../types";
+import { resolveKafkaSourceOptions, type KafkaSourceOptions } from "./options";
+
+/** Most messages one poll hands to the engine (bounds a micro-batch's size). */
+const MAX_POLL_MESSAGES = 50_000;
+/** In once mode: give up when nothing arrives for this long while messages are still due. */
+const ONCE_IDLE_LIMIT_MS = 30_000;
+/** How often a missing topic is looked up again. */
+const MISSING_RETRY_MS = 1_000;
+/** Outside once mode: after a message, wait this long for the next before handing the chunk over. */
+const LINGER_MS = 25;
+
+/**
+ * JSON message values → the rows they hold, with the configured ISO-8601 fields as
+ * Datetime("ms"). Values that are not JSON objects are skipped (reported by the caller).
+ */
+export function messagesToRows(messages: ConsumedMessage[], timestampFields: string[]): pl.DataFrame {
+  // messagesToFrame prefixes value fields that clash with message metadata (offset, timestamp…).
+  const frame = messagesToFrame(messages).drop(...MESSAGE_COLUMNS);
+  const renames: Record<string, string> = {};
+  for (const c of MESSAGE_COLUMNS) if (frame.columns.includes(`value.${c}`)) renames[`value.${c}`] = c;
+  let rows = Object.keys(renames).length > 0 ? frame.rename(renames) : frame;
+  for (const f of timestampFields) {
+    const col = rows.columns.includes(f) ? rows.getColumn(f) : undefined;
+    // A chunk where the field is null in every row comes back as text: give it its real type.
+    if (col !== undefined && col.dtype.variant !== "Datetime") rows = rows.withColumn(pl.col(f).cast(pl.Utf8).str.strptime(pl.Datetime("ms"), "%Y-%m-%dT%H:%M:%S%.fZ").alias(f));
+  }
+  return rows;
+}
+
+/** A Kafka source that also reports how far it has read. */
+export interface KafkaStreamSource extends StreamSource {
+  readonly topic: string;
+  /** Messages read so far. */
+  messagesRead(): number;
+}
+
+/**
+ * A topic written by the replay (JSON values keyed by uuid), as a query input. It reads from the
+ * earliest offset with its own consumer group and commits nothing, so every run sees the whole topic.
+ * ISO-8601 `timestamp` values come back as polars Datetime("ms"). In `once` mode it captures the
+ * topic's high watermarks on the first poll, reads up to them, then is exhausted. Kafka carries no
+ * partition time: each poll is one chunk. A missing topic is not an error while the query runs (the
+ * replay may not have created it yet); `skipped()` reports it as `NO_DATA` until it appears.
+ *
+ * @param options.topic the full topic name, e.g. `DoeJane-locations`
+ * @param options.bootstrap `host:port[,…]`; default env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092
+ * @param options.once bounded mode: read up to the end as of the first poll
+ * @example
+ * const locations = kafkaSource({ topic: "DoeJane-locations", once: true });
+ * const chunks = await locations.poll(); // [{ frame }] with uuid, timestamp (Datetime), speed, …
+ * await locations.close();
+ */
+export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
+  const o = resolveKafkaSourceOptions(options);
+  const config: KafkaConfig = kafkaConfig({ bootstrap: o.bootstrap, clientId: "streamlab-query" });
+  const skips: Skipped[] = [];
+  let missing: string | undefined;
+  let sub: KafkaSubscription | undefined;
+  /** once mode: per partition, the offset where reading stops (high watermark at start). */
+  let due: Map<number, number> | undefined;
+  let done = false;
+  let closed = false;
+  let read = 0;
+  let lastAttempt = 0;
+
+  async function connect(): Promise<boolean> {
+    // While the topic is missing, ask the broker again at most once per second, not on every poll.
+    if (missing !== undefined && Date.now() - lastAttempt < MISSING_RETRY_MS) return false;
+    lastAttempt = Date.now();
+    try {
+      if (o.once) {
+        const d = await describeTopic(o.topic, config);
+        due = new Map(d.partitions.filter((p) => p.low < p.high).map((p) => [p.partition, p.high]));
+        if (due.size === 0) {
+          done = true;
+          return false;
+        }
+      }
+      sub = await subscribe({ ...config, topics: [o.topic], from: "earliest", ...(o.groupId === undefined ? {} : { group: o.groupId }), bufferSize: 10_000 });
+      missing = undefined;
+      return true;
+    } catch (e) {
+      if (isStreamlabError(e, "TOPIC_MISSING")) {
+        missing = e.message;
+        if (o.once) done = true;
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  function keep(m: ConsumedMessage): boolean {
+    if (due === undefined) return true;
+    const end = due.get(m.partition);
+    if (end === undefined || m.offset >= end) return false;
+    if (m.offset >= end - 1) due.delete(m.partition);
+    return true;
+  }
+
+  async function poll(signal?: AbortSignal): Promise<SourceChunk[]> {
+    if (closed || done) return [];
+    if (sub === undefined && !(await connect())) return [];
+    const s = sub!;
+    const messages: ConsumedMessage[] = [];
+    // kafkajs hands messages over one at a time, so "what is buffered now" is often a single
+    // message: once mode reads on until the captured end; otherwise a chunk lingers briefly for more.
+    const started = Date.now();
+    let wait = o.once ? ONCE_IDLE_LIMIT_MS : o.pollTimeoutMs;
+    while (messages.length < MAX_POLL_MESSAGES && !signal?.aborted) {
+      if (o.once && due!.size === 0) break;
+      if (!o.once && messages.length > 0 && Date.now() - started > o.pollTimeoutMs) break;
+      const m = await s.next(wait);
+      if (m === undefined) {
+        if (o.once && !s.closed) {
+          const left = [...due!].map(([p, end]) => `partition ${p} up to offset ${end - 1}`).join(", ");
+          throw new KafkaError("KAFKA", `Reading ${o.topic} on ${config.bootstrap}: nothing arrived for ${wait} ms while ${left} were still due; is the broker overloaded or the topic truncated?`, { retriable: true, context: { broker: config.bootstrap, topic: o.topic } });
+        }
+        break;
+      }
+      if (keep(m)) messages.push(m);
+      if (!o.once) wait = LINGER_MS;
+    }
+    if (o.once && due!.size === 0) {
+      done = true;
+      await s.close();
+    }
+    read += messages.length;
+    const good: ConsumedMessage[] = [];
+    for (const m of messages) {
+      if (m.value !== null && typeof m.value === "object" && !Array.isArray(m.value)) good.push(m);
+      else skips.push({ path: `${m.topic}[${m.partition}]@${m.offset}`, code: "KAFKA", reason: `message value is not a JSON object (${String(m.raw).slice(0, 60)}); skipped` });
+    }
+    if (good.length === 0) return [];
+    return [{ frame: messagesToRows(good, o.timestampFields) }];
+  }
+
+  return {
+    name: o.name,
+    topic: o.topic,
+    poll,
+    exhausted: () => closed || done,
+    skipped: () => (missing === undefined ? [...skips] : [...skips, { path: o.topic, code: "NO_DATA", reason: missing }]),
+    messagesRead: () => read,
+    async close() {
+      closed = true;
+      await sub?.close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import * as path from "node:path";
+import { OptionError } from "../../errors";
+import { TABLES, type Table } from "../../dataset/types";
+
+/** Options of {@link fileStreamSource}. */
+export interface FileStreamSourceOptions {
+  /** The table folder the replay writes, e.g. `results/stream/input/locations`. */
+  dir: string;
+  /** The input's name inside the query; default the folder's name (`locations`). */
+  name?: string;
+  /**
+   * The BDD table whose schema each file must have; default the folder's name when it is
+   * `locations` or `accelerations`, else no table check (only a Datetime `timestamp` is required).
+   */
+  table?: Table;
+  /**
+   * Bounded mode (the `once` trigger): the first poll takes every file present at that moment, and
+   * the source is exhausted after it. Default false: keep watching the folder for new files.
+   */
+  once?: boolean;
+}
+
+export interface ResolvedFileStreamSourceOptions {
+  dir: string;
+  name: string;
+  table: Table | undefined;
+  once: boolean;
+}
+
+/** Options of {@link kafkaSource}. */
+export interface KafkaSourceOptions {
+  /** The topic to read, e.g. `DoeJane-locations`. */
+  topic: string;
+  /** The input's name inside the query; default the topic name without its `<prefix>-`. */
+  name?: string;
+  /** Broker list `host:port[,host:port]`; default the project's Kafka config (localhost:9092). */
+  bootstrap?: string;
+  /**
+   * Bounded mode (the `once` trigger): read from the earliest offset up to the high watermarks
+   * captured when the source opens, then report exhausted. Default false: keep reading.
+   */
+  once?: boolean;
+  /** Consumer group id; default a fresh `streamlab-query-<topic>-<random>` (always from the earliest offset). */
+  groupId?: string;
+  /** Fields parsed back to polars Datetime("ms") from ISO-8601 strings; default `["timestamp"]`. */
+  timestampFields?: string[];
+  /** Longest a poll waits for new messages, in ms; default 1000. */
+  pollTimeoutMs?: number;
+}
+
+export const FILE_SOURCE_DEFAULTS = { once: false } as const;
+export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000 } as const;
+
+function requireString(option: string, value: unknown, example: string): string {
+  if (typeof value !== "string" || value.trim() === "") throw new OptionError(option, value, `expected a non-empty string, e.g. ${example}`);
+  return value;
+}
+
+function optionalBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new OptionError(option, value, "expected true or false");
+  return value;
+}
+
+export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
+  if (o === null || typeof o !== "object") throw new OptionError("fileStreamSource", o, 'expected an options object such as { dir: "results/stream/input/locations" }');
+  const dir = requireString("dir", o.dir, '"results/stream/input/locations"');
+  const base = path.basename(path.resolve(dir));
+  if (o.table !== undefined && !TABLES.includes(o.table)) throw new OptionError("table", o.table, `expected one of ${TABLES.join(", ")}`);
+  const table = o.table ?? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined;
+  return {
+    dir,
+    name: o.name === undefined ? base : requireString("name", o.name, '"locations"'),
+    table,
+    once: optionalBoolean("once", o.once, FILE_SOURCE_DEFAULTS.once),
+  };
+}
+
+export interface ResolvedKafkaSourceOptions {
+  topic: string;
+  name: string;
+  bootstrap: string | undefined;
+  once: boolean;
+  groupId: string | undefined;
+  timestampFields: string[];
+  pollTimeoutMs: number;
+}
+
+export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaSourceOptions {
+  if (o === null || typeof o !== "object") throw new OptionError("kafkaSource", o, 'expected an options object such as { topic: "DoeJane-locations" }');
+  const topic = requireString("topic", o.topic, '"DoeJane-locations"');
+  const pollTimeoutMs = o.pollTimeoutMs ?? KAFKA_SOURCE_DEFAULTS.pollTimeoutMs;
+  if (!Number.isFinite(pollTimeoutMs) || pollTimeoutMs <= 0) throw new OptionError("pollTimeoutMs", o.pollTimeoutMs, "expected a positive number of milliseconds");
+  const timestampFields = o.timestampFields ?? [...KAFKA_SOURCE_DEFAULTS.timestampFields];
+  if (!Array.isArray(timestampFields) || timestampFields.some((f) => typeof f !== "string")) throw new OptionError("timestampFields", o.timestampFields, "expected a list of field names");
+  return {
+    topic,
+    name: o.name === undefined ? topic.replace(/^.*-/, "") : requireString("name", o.name, '"locations"'),
+    bootstrap: o.bootstrap === undefined ? undefined : requireString("bootstrap", o.bootstrap, '"localhost:9092"'),
+    once: optionalBoolean("once", o.once, KAFKA_SOURCE_DEFAULTS.once),
+    groupId: o.groupId === undefined ? undefined : requireString("groupId", o.groupId, '"my-query"'),
+    timestampFields,
+    pollTimeoutMs,
+  };
+}

@@ -1,0 +1,53 @@
+import type { WatermarkPolicy } from "./options";
+
+/**
+ * Event-time watermark of a query (semantics.md, "Watermark"): per input, the max event time seen
+ * minus its delay; globally the min of the inputs (or the max with policy `"max"`). `observe` during
+ * a micro-batch, `advance` at its end; `current` is the watermark in force, which is what late-row
+ * dropping and eviction use, so a new watermark applies from the next micro-batch on.
+ */
+export class WatermarkTracker {
+  private readonly inputs = new Map<string, { delayMs: number; maxEventMs: number | null }>();
+  private inForce = -Infinity;
+
+  /**
+   * @param delays delay in ms per input name that has a watermark (inputs without one do not count)
+   */
+  constructor(delays: Record<string, number>, private readonly policy: WatermarkPolicy = "min") {
+    for (const [name, delayMs] of Object.entries(delays)) this.inputs.set(name, { delayMs, maxEventMs: null });
+  }
+
+  /** True when at least one input has a watermark. */
+  get enabled(): boolean {
+    return this.inputs.size > 0;
+  }
+
+  /** The watermark in force (epoch ms): -Infinity before one exists, +Infinity after `finish`. */
+  get current(): number {
+    return this.inForce;
+  }
+
+  /** Records the max event time of an input's rows in this micro-batch. */
+  observe(input: string, maxEventMs: number | null): void {
+    const state = this.inputs.get(input);
+    if (state === undefined || maxEventMs === null || !Number.isFinite(maxEventMs)) return;
+    state.maxEventMs = state.maxEventMs === null ? maxEventMs : Math.max(state.maxEventMs, maxEventMs);
+  }
+
+  /** Computes the watermark for the next micro-batch (never moves backwards); returns it. */
+  advance(): number {
+    if (this.inForce === Infinity || this.inputs.size === 0) return this.inForce;
+    const marks = [...this.inputs.values()].map((s) => (s.maxEventMs === null ? null : s.maxEventMs - s.delayMs));
+    const seen = marks.filter((m): m is number => m !== null);
+    let next: number;
+    if (this.policy === "max") next = seen.length === 0 ? -Infinity : Math.max(...seen);
+    else next = seen.length < marks.length ? -Infinity : Math.min(...seen);
+    this.inForce = Math.max(this.inForce, next);
+    return this.inForce;
+  }
+
+  /** End of a bounded input: the watermark moves to +Infinity (every window final, every join row settled). */
+  finish(): void {
+    this.inForce = Infinity;
+  }
+}

@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { KafkaSink } from "../../lib/sinks/kafka";
+import { createSink } from "../../lib/sinks";
+import { describeTopic, deleteTopics } from "../../lib/kafka/admin";
+import type { ReleaseBatch } from "../../lib/replay/types";
+import { isStreamlabError } from "../../lib/errors";
+import { bootstrap, closeAll, requireBroker, track, uniquePrefix, waitForMessages } from "../helpers/kafka";
+
+function batch(table: "locations" | "accelerations", uuids: string[], t: number): ReleaseBatch {
+  const files = uuids.map((uuid) => ({
+    path: `/data/${table}/t=${t}/${uuid}.parquet`,
+    name: `${uuid}.parquet`,
+    frame: pl.DataFrame({ uuid: [uuid, uuid], offset: [t, t + 0.5], timestamp: [new Date(t * 1000), new Date(t * 1000 + 500)] }).withColumn(pl.col("timestamp").cast(pl.Datetime("ms"))),
+  }));
+  return { table, partition: `t=${t}`, dueOffset: t, loop: 0, files, rows: files.length * 2 };
+}
+
+describe("KafkaSink (real broker)", function () {
+  this.timeout(90_000);
+  before(requireBroker);
+  afterEach(closeAll);
+  const prefixes: string[] = [];
+  after(async () => {
+    for (const p of prefixes) await deleteTopics(["locations", "accelerations"], { bootstrap: bootstrap(), topicPrefix: p }).catch(() => undefined);
+  });
+
+  it("creates <prefix>-locations and <prefix>-accelerations at open, with the partitions asked for", async () => {
+    const prefix = uniquePrefix("Open");
+    prefixes.push(prefix);
+    const sink = track(new KafkaSink({ bootstrap: bootstrap(), topicPrefix: prefix, partitions: 2 }));
+    await sink.open();
+    assert.deepEqual(sink.topics, { locations: `${prefix}-locations`, accelerations: `${prefix}-accelerations` });
+    assert.equal((await describeTopic(`${prefix}-accelerations`, { bootstrap: bootstrap() })).partitions.length, 2);
+  });
+
+  it("bounds the batches in flight when writes overlap, and acknowledges every message", async () => {
+    const prefix = uniquePrefix("Flight");
+    prefixes.push(prefix);
+    const sink = track(new KafkaSink({ bootstrap: bootstrap(), topicPrefix: prefix, maxInFlight: 2 }));
+    await sink.open();
+    const batches = Array.from({ length: 8 }, (_, i) => batch("accelerations", [`u${i % 3}`, `v${i % 5}`], i));
+    await Promise.all(batches.map((b) => sink.write(b)));
+    const stats = sink.stats();
+    assert.ok(stats.inFlightPeak >= 1 && stats.inFlightPeak <= 2, `peak ${stats.inFlightPeak}`);
+    assert.equal(stats.batches, 8);
+    assert.equal(stats[`${prefix}-accelerations`], 32);
+    const got = await waitForMessages(32, { topics: `${prefix}-accelerations` });
+    assert.equal(got.length, 32);
+  });
+
+  it("is built by createSink('kafka') and refuses writes before open", async () => {
+    const prefix = uniquePrefix("Create");
+    const sink = createSink("kafka", { bootstrap: bootstrap(), topicPrefix: prefix });
+    assert.ok(sink instanceof KafkaSink);
+    await assert.rejects(sink.write(batch("locations", ["a"], 0)), (e) => isStreamlabError(e, "KAFKA") && /open\(\)/.test(e.message));
+    await sink.close();
+    await sink.close(); // twice is fine
+  });
+});

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pl from "nodejs-polars";
+import { KafkaProducer, readTopicMessages } from "../../lib/kafka";
+import { produceSales, SalesDatabase, saveSales, simulateSales, summarizeSales, saleOf } from "../../lib/pipelines/sales";
+import { requireBroker, uniqueTopic } from "../helpers/kafka";
+
+describe("store sales pipeline (real Kafka, real DuckDB)", function () {
+  this.timeout(120_000);
+  before(requireBroker);
+  let db: SalesDatabase | undefined;
+  let dir: string | undefined;
+  afterEach(() => {
+    db?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    db = dir = undefined;
+  });
+
+  it("saves every sale once, even when all of them are delivered again", async () => {
+    const topic = uniqueTopic("sales");
+    const sales = simulateSales({ count: 300, seed: 11 });
+    await produceSales(sales, { topic });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "store-"));
+    db = await SalesDatabase.open({ path: path.join(dir, "store.duckdb") });
+    const first = await saveSales(db, { topic, groupId: uniqueTopic("g") });
+    assert.deepEqual(first, { received: 300, saved: 300, skipped: [] });
+    // A second group re-reads the whole topic: the same messages delivered again.
+    const again = await saveSales(db, { topic, groupId: uniqueTopic("g") });
+    assert.equal(again.received, 300);
+    assert.equal(again.saved, 0);
+    assert.equal(await db.count(), 300);
+    assert.deepEqual((await db.sales()).map(saleOf), sales);
+    // The same group again: its offsets are committed, nothing is left to read.
+  });
+
+  it("reports a message that is not a sale and saves the rest", async () => {
+    const topic = uniqueTopic("sales");
+    await produceSales(simulateSales({ count: 3, seed: 1 }), { topic });
+    const p = await KafkaProducer.connect({});
+    await p.send(topic, [{ key: null, value: '{"item":"a","amount":"lots","time":9}' }]);
+    await p.close();
+    db = await SalesDatabase.open({ path: ":memory:" });
+    const r = await saveSales(db, { topic, groupId: uniqueTopic("g") });
+    assert.equal(r.saved, 3);
+    assert.deepEqual(r.skipped, [{ at: `${topic}/0@3`, reason: "amount is not a number" }]);
+  });
+
+  it("publishes per-5-time-unit totals equal to a batch group-by of the same sales", async () => {
+    const topic = uniqueTopic("sales");
+    const to = uniqueTopic("sales-summary");
+    await produceSales(simulateSales({ count: 400, seed: 12 }), { topic });
+    const { windows } = await summarizeSales({ topic, to, size: 5, groupId: uniqueTopic("g") });
+
+    // Batch: the sales as stored in Kafka, grouped by floor(time / 5) with polars.
+    const stored = (await readTopicMessages(topic)).map((m) => m.value as { amount: number; time: number });
+    const batch = pl
+      .DataFrame({ amount: stored.map((s) => s.amount), time: stored.map((s) => s.time) })
+      .withColumn(pl.col("time").div(5).floor().mul(5).cast(pl.Int64).alias("window_start"))
+      .groupBy("window_start")
+      .agg(pl.col("amount").sum().alias("total"), pl.col("amount").count().alias("count"))
+      .sort("window_start");
+    const published = (await readTopicMessages(to)).map((m) => m.value as { window_start: number; total: number; count: number });
+    assert.equal(published.length, batch.height);
+    assert.deepEqual(published.map((w) => w.window_start), batch.getColumn("window_start").toArray().map(Number));
+    assert.deepEqual(published.map((w) => w.count), batch.getColumn("count").toArray().map(Number));
+    const totals = batch.getColumn("total").toArray() as number[];
+    published.forEach((w, i) => assert.ok(Math.abs(w.total - totals[i]) < 1e-6, `window ${w.window_start}: ${w.total} vs ${totals[i]}`));
+    assert.deepEqual(windows.map((w) => w.window_start), published.map((w) => w.window_start));
+  });
+});

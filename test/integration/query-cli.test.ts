@@ -1,0 +1,132 @@
+/**
+ * `streamlab query` as a user runs it: option errors, a continuous query reading the file stream
+ * while the replay writes it, and Ctrl-C (SIGINT) stopping a running query cleanly.
+ */
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import pl from "nodejs-polars";
+import { main } from "../../lib/cli/main";
+import { replay } from "../../lib/replay/replay";
+import { FileSink } from "../../lib/sinks/files";
+import { simpleQuery } from "../../lib/stream/queries";
+import { readParquetOutput } from "../../lib/stream/sinks/read";
+
+const BDD = path.resolve(__dirname, "../../../shared/data/bdd");
+const ROOT = path.resolve(__dirname, "../..");
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  try {
+    return { code: await main(["node", "streamlab", ...args]), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+/** Resolves once `check()` is true; fails with `what` if it is not within `limitMs` (a deadline, not a timing assertion). */
+async function waitUntil(what: string, check: () => boolean, limitMs = 120_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function locationsFile(dir: string, part: string, uuid: string, offsets: number[]): void {
+  mkdirSync(path.join(dir, "locations", part), { recursive: true });
+  pl.DataFrame({
+    ride_id: offsets.map(() => `ride-${uuid}`),
+    uuid: offsets.map(() => uuid),
+    timestamp: offsets.map((o) => new Date(Date.parse("2020-01-01T00:00:00Z") + o * 1000)),
+    offset: offsets,
+    speed: offsets.map((o) => o / 2),
+  }).withColumn(pl.col("timestamp").cast(pl.Datetime("ms"))).writeParquet(path.join(dir, "locations", part, `${uuid}.parquet`));
+}
+
+describe("streamlab query (CLI)", function () {
+  this.timeout(180_000);
+  let root: string;
+  beforeEach(() => { root = mkdtempSync(path.join(tmpdir(), "streamlab-qcli-")); });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("rejects bad option values with BAD_OPTION naming the option, and exit code 2", async () => {
+    const cases: [string[], RegExp][] = [
+      [["query", "sideways"], /option query="sideways"/],
+      [["query", "windowed", "--window", "fifteen"], /option window="fifteen"/],
+      [["query", "windowed", "--slide", "20 seconds"], /option slide="20 seconds": slide must be <= window/],
+      [["query", "joined", "--how", "cross"], /option how="cross"/],
+      [["query", "joined", "--mode", "complete"], /option mode="complete"/],
+      [["query", "simple", "--sink", "s3"], /option sink="s3"/],
+      [["query", "windowed", "--once", "--trigger", "1s"], /give either --trigger DUR or --once/],
+      [["query", "windowed", "--source", "kafka", "--bootstrap", "localhost"], /option bootstrap="localhost"/],
+    ];
+    for (const [args, message] of cases) {
+      const { code, err } = await cli([...args, "--input", root, "--output", root]);
+      assert.equal(code, 2, args.join(" "));
+      assert.match(err, /^error \[BAD_OPTION\]/, args.join(" "));
+      assert.match(err, message);
+    }
+    assert.deepEqual(readdirSync(root), [], "nothing was written");
+  });
+
+  it("says in the summary when the input folder does not exist", async () => {
+    const { code, out } = await cli(["query", "windowed", "--once", "--input", path.join(root, "nowhere"), "--output", path.join(root, "out")]);
+    assert.equal(code, 0);
+    assert.match(out, /query windowed: 0 batches, input rows locations=0, output rows 0, rows dropped by the watermark 0, skipped 1/);
+    assert.match(out, /skipped \[NO_DATA\] .*nowhere.locations: the input folder does not exist/);
+  });
+
+  it("stops a running query cleanly on SIGINT: prints the summary and exits with 130", async () => {
+    const input = path.join(root, "input");
+    locationsFile(input, "t=000.0", "a", [0, 1]);
+    locationsFile(input, "t=003.0", "b", [3]);
+    const child = spawn(process.execPath, ["-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))",
+      "streamlab", "query", "windowed", "--input", input, "--output", path.join(root, "output")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await waitUntil("the first batch's progress line", () => /\[windowed\] batch 0: in locations=3/.test(stdout) || child.exitCode !== null);
+    child.kill("SIGINT");
+    assert.equal(await exited, 130, stderr);
+    assert.match(stdout, /query windowed: \d+ batches, input rows locations=3, output rows \d+, rows dropped by the watermark 0/);
+    assert.ok(readParquetOutput(path.join(root, "output", "windowed")).height > 0, "the batch written before the stop is there");
+  });
+});
+
+(existsSync(BDD) ? describe : describe.skip)("a continuous query while the replay writes the file stream", function () {
+  this.timeout(300_000);
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("reads every file exactly once, never a partial one, while the replay is writing", async () => {
+    root = mkdtempSync(path.join(tmpdir(), "streamlab-qlive-"));
+    const input = path.join(root, "input");
+    const output = path.join(root, "output");
+    // The query starts first, on a folder that does not exist yet, with the default trigger.
+    const query = simpleQuery({ input, output });
+    await replay({ data: BDD, sinks: new FileSink({ out: root }), speed: "max", start: "2020-01-01T00:00:00Z" });
+    await waitUntil("the query to read all 23,990 rows", () => {
+      const s = query.summary();
+      return (s.inputRows.locations ?? 0) + (s.inputRows.accelerations ?? 0) >= 23_990 || s.errors.length > 0;
+    });
+    const summary = await query.stop();
+    assert.deepEqual(summary.errors, []);
+    assert.deepEqual(summary.skipped, []);
+    assert.deepEqual(summary.inputRows, { locations: 478, accelerations: 23_512 });
+    for (const table of ["locations", "accelerations"]) {
+      const dir = path.join(input, table);
+      const files = readdirSync(dir).flatMap((p) => readdirSync(path.join(dir, p)).map((f) => pl.readParquet(path.join(dir, p, f))));
+      const rows = (f: pl.DataFrame) => (f.toRecords() as Record<string, unknown>[]).map((r) => JSON.stringify(r)).sort();
+      assert.deepEqual(rows(readParquetOutput(path.join(output, "simple", table))), rows(pl.concat(files)), `${table}: every row exactly once`);
+    }
+  });
+});

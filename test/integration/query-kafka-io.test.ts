@@ -1,0 +1,94 @@
+/**
+ * The engine's Kafka source and sink against the real broker (`npm run kafka:start`): a topic
+ * that appears after the query started, messages produced while it runs, a message that is not a
+ * JSON row, and the sink's key + JSON value.
+ */
+import { strict as assert } from "node:assert";
+import pl from "nodejs-polars";
+import { deleteTopics } from "../../lib/kafka/admin";
+import { KafkaProducer } from "../../lib/kafka/producer";
+import { readTopic } from "../../lib/kafka/read";
+import { kafkaSink } from "../../lib/stream/sinks/kafka";
+import { kafkaSource } from "../../lib/stream/sources/kafka";
+import type { SourceChunk } from "../../lib/stream/types";
+import { bootstrap, closeAll, requireBroker, track, uniqueTopic } from "../helpers/kafka";
+
+const rows = (offsets: number[]) => pl.DataFrame({
+  uuid: offsets.map((o) => `u${o % 2}`),
+  timestamp: offsets.map((o) => new Date(Date.parse("2020-01-01T00:00:00Z") + o * 1000)),
+  offset: offsets,
+  speed: offsets.map((o) => o * 1.5),
+}).withColumn(pl.col("timestamp").cast(pl.Datetime("ms")));
+
+describe("kafkaSource and kafkaSink on the real broker", function () {
+  this.timeout(120_000);
+  const topics: string[] = [];
+  before(requireBroker);
+  afterEach(closeAll);
+  after(async () => {
+    if (topics.length > 0) await deleteTopics(topics, { bootstrap: bootstrap() }).catch(() => undefined);
+  });
+
+  async function pollUntil(source: ReturnType<typeof kafkaSource>, n: number): Promise<pl.DataFrame> {
+    const chunks: SourceChunk[] = [];
+    const deadline = Date.now() + 60_000;
+    while (chunks.reduce((k, c) => k + c.frame.height, 0) < n) {
+      if (Date.now() > deadline) throw new Error(`got ${chunks.length} chunks, fewer than ${n} rows`);
+      chunks.push(...(await source.poll()));
+    }
+    return pl.concat(chunks.map((c) => c.frame));
+  }
+
+  it("waits for a topic that does not exist yet (reported as NO_DATA), then reads rows produced while it runs, with Datetime timestamps", async () => {
+    const topic = uniqueTopic("qsrc");
+    topics.push(topic);
+    const source = track(kafkaSource({ topic, name: "locations", bootstrap: bootstrap() }));
+    assert.deepEqual(await source.poll(), []);
+    assert.deepEqual(source.skipped().map((s) => [s.path, s.code]), [[topic, "NO_DATA"]]);
+    assert.match(source.skipped()[0].reason, /does not exist/);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 1 }));
+    await producer.sendFrame(topic, rows([0, 1, 2]), { keyField: "uuid" });
+    const first = await pollUntil(source, 3);
+    assert.deepEqual(source.skipped(), []);
+    assert.ok(first.frameEqual(rows([0, 1, 2])), first.toString());
+    // Later messages, and one that is not a JSON row: the rows arrive, the bad message is reported.
+    await producer.send(topic, [{ key: "x", value: "not json" }]);
+    await producer.sendFrame(topic, rows([3]), { keyField: "uuid" });
+    const second = await pollUntil(source, 1);
+    assert.ok(second.frameEqual(rows([3])), second.toString());
+    assert.deepEqual(source.skipped().map((s) => s.code), ["KAFKA"]);
+    assert.equal(source.exhausted(), false, "an unbounded source is never exhausted");
+  });
+
+  it("in once mode reads up to the end as of its first poll, then is exhausted", async () => {
+    const topic = uniqueTopic("qonce");
+    topics.push(topic);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 3 }));
+    await producer.sendFrame(topic, rows([0, 1, 2, 3, 4, 5]), { keyField: "uuid" });
+    const source = track(kafkaSource({ topic, bootstrap: bootstrap(), once: true }));
+    const chunks: SourceChunk[] = [];
+    for (let got = await source.poll(); got.length > 0; got = await source.poll()) {
+      chunks.push(...got);
+      await producer.sendFrame(topic, rows([100]), { keyField: "uuid" }); // after the start: not read
+    }
+    assert.equal(source.exhausted(), true);
+    const frame = pl.concat(chunks.map((c) => c.frame)).sort("offset");
+    assert.ok(frame.frameEqual(rows([0, 1, 2, 3, 4, 5])), frame.toString());
+    assert.equal(source.name, topic.replace(/^.*-/, ""));
+  });
+
+  it("kafkaSink sends one message per row: key = the key column, value = the row as JSON with ISO timestamps and batch_id", async () => {
+    const topic = uniqueTopic("qsink");
+    topics.push(topic);
+    const sink = track(kafkaSink({ topic, key: "uuid", bootstrap: bootstrap() }));
+    await sink.open();
+    await sink.write({ batchId: 7, mode: "update", frame: rows([0, 1, 2]) });
+    await sink.write({ batchId: 8, mode: "update", frame: rows([]) });
+    assert.deepEqual(sink.stats(), { messages: 3 });
+    const got = (await readTopic(topic, { bootstrap: bootstrap(), parseDates: false })).sort("value.offset");
+    assert.deepEqual(got.getColumn("key").toArray(), ["u0", "u1", "u0"]);
+    assert.deepEqual(got.getColumn("value.timestamp").toArray(), ["2020-01-01T00:00:00.000Z", "2020-01-01T00:00:01.000Z", "2020-01-01T00:00:02.000Z"]);
+    assert.deepEqual(got.getColumn("speed").toArray(), [0, 1.5, 3]);
+    assert.deepEqual(got.getColumn("batch_id").toArray(), [7, 7, 7]);
+  });
+});

@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { frameToMessages, rowToJson } from "../../lib/kafka/messages";
+import { messagesToFrame } from "../../lib/kafka/frame";
+import { formatMessage } from "../../lib/kafka/consumer";
+import type { ConsumedMessage } from "../../lib/kafka/types";
+import { isStreamlabError } from "../../lib/errors";
+
+function source(): pl.DataFrame {
+  return pl.DataFrame({
+    uuid: ["r1", "r2", "r1"],
+    offset: [0.5, 1.25, 3],
+    speed: [1.5, null, 2],
+    timelapse: [false, true, false],
+    timestamp: [new Date("2026-11-20T10:00:00.500Z"), new Date("2026-11-20T10:00:01.250Z"), new Date("2026-11-20T10:00:03Z")],
+  }).withColumn(pl.col("timestamp").cast(pl.Datetime("ms")));
+}
+
+function consumed(messages: Array<{ key: string | null; value: string }>): ConsumedMessage[] {
+  return messages.map((m, i) => ({ topic: "t", partition: i % 2, offset: i, key: m.key, value: JSON.parse(m.value), raw: m.value, timestamp: new Date(1_000 + i) }));
+}
+
+describe("kafka messages", () => {
+  it("turns rows into JSON values keyed by a column, timestamps as ISO-8601", () => {
+    const messages = frameToMessages(source(), { keyField: "uuid" });
+    assert.deepEqual(messages.map((m) => m.key), ["r1", "r2", "r1"]);
+    assert.deepEqual(JSON.parse(messages[1].value), { uuid: "r2", offset: 1.25, speed: null, timelapse: true, timestamp: "2026-11-20T10:00:01.250Z" });
+  });
+
+  it("leaves the key null without keyField", () => {
+    assert.deepEqual(frameToMessages(source()).map((m) => m.key), [null, null, null]);
+  });
+
+  it("names a missing key column", () => {
+    assert.throws(() => frameToMessages(source(), { keyField: "ride" }), (e) => isStreamlabError(e, "BAD_OPTION") && e.context.option === "keyField");
+  });
+
+  it("serialises bigint and dates", () => {
+    assert.equal(rowToJson({ a: 5n, d: new Date(0) }), '{"a":5,"d":"1970-01-01T00:00:00.000Z"}');
+  });
+
+  it("round-trips a frame through messages back to the same columns", () => {
+    const frame = messagesToFrame(consumed(frameToMessages(source(), { keyField: "uuid" })));
+    assert.deepEqual(frame.columns, ["topic", "partition", "offset", "key", "timestamp", "uuid", "value.offset", "speed", "timelapse", "value.timestamp"]);
+    const back = frame.select("uuid", "value.offset", "speed", "timelapse", "value.timestamp").rename({ "value.offset": "offset", "value.timestamp": "timestamp" });
+    assert.ok(back.frameEqual(source(), true), `${back}\n!=\n${source()}`);
+    assert.deepEqual(frame.getColumn("key").toArray(), ["r1", "r2", "r1"]);
+    assert.equal(String(frame.getColumn("timestamp").dtype), String(pl.Datetime("ms")));
+  });
+
+  it("flattens nested objects and keeps mixed values as JSON text", () => {
+    const frame = messagesToFrame(consumed([
+      { key: null, value: JSON.stringify({ a: { b: 1 }, m: 1 }) },
+      { key: "k", value: JSON.stringify({ a: { b: 2 }, m: "x", extra: [1, 2] }) },
+    ]));
+    assert.deepEqual(frame.getColumn("a.b").toArray(), [1, 2]);
+    assert.deepEqual(frame.getColumn("m").toArray(), ["1", "x"]);
+    assert.deepEqual(frame.getColumn("extra").toArray(), [null, "[1,2]"]);
+  });
+
+  it("builds an empty frame with the message columns", () => {
+    const frame = messagesToFrame([]);
+    assert.deepEqual(frame.columns, ["topic", "partition", "offset", "key", "timestamp"]);
+    assert.equal(frame.height, 0);
+  });
+
+  it("prints topic, partition, offset, key and pretty JSON", () => {
+    const [m] = consumed([{ key: "r1", value: '{"a":1}' }]);
+    assert.equal(formatMessage(m), 't [partition 0] offset 0 key r1\n{\n  "a": 1\n}');
+  });
+});
