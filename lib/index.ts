@@ -11,3 +11,4 @@ export * from "./stream";
 export * from "./sinks";
 export * from "./kafka";
 export * from "./notebooks";
+export * from "./pipelines";

@@ -143,6 +143,10 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   /**
    * The next message, or undefined after `timeoutMs` or once closed. Throws the KafkaError that
    * stopped the consumer, if any.
+   *
+   * @example
+   * const m = await sub.next(5000);
+   * if (m) console.log(m.partition, m.offset, m.key, m.value);
    */
   async next(timeoutMs = Infinity): Promise<ConsumedMessage | undefined> {
     const deadline = Date.now() + timeoutMs;
@@ -233,6 +237,11 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   /**
    * Commits the offsets of the messages handed out so far (named groups only): the group resumes
    * after them next time.
+   *
+   * @example
+   * const sub = await subscribe({ topics: "events", group: "analytics" });
+   * await sub.takeMessages({ n: 10 });
+   * await sub.commit(); // the next member of "analytics" starts after these 10
    */
   async commit(): Promise<void> {
     if (this.ephemeralGroup) throw new OptionError("group", undefined, "commit needs a consumer group: subscribe with { group: \"my-group\" }");

@@ -155,6 +155,34 @@ after(async () => {
     assertWindowsEqual(readParquetOutput(path.join(output, "windowed"), { latestBy: ["ride_id", "window_start"] }), locations);
   });
 
+  it("windowed with a sliding window (30 s every 15 s) equals the group-by over every window a row falls into", async () => {
+    const out = path.join(output, "sliding");
+    await windowedQuery({ input, output: out, window: "30 seconds", slide: "15 seconds", trigger: "once" }).awaitTermination();
+    const latest = readParquetOutput(path.join(out, "windowed"), { latestBy: ["ride_id", "window_start"] });
+    // Each row lands in the two 30 s windows starting at the 15 s boundaries at or before it.
+    const ts = locations.getColumn("timestamp").toArray().map((t) => (t as unknown as Date).getTime());
+    const exploded = pl.concat([0, 1].map((k) => locations.select("ride_id", "speed").withColumn(pl.Series("ws", ts.map((t) => Math.floor(t / 15_000) * 15_000 - k * 15_000), pl.Float64))));
+    const expected = exploded.groupBy(["ride_id", "ws"]).agg(pl.col("speed").mean().alias("mean"), pl.col("speed").count().alias("count"));
+    const actual = actualWindows(latest);
+    assert.equal(actual.size, expected.height);
+    for (const r of expected.toRecords() as Row[]) {
+      const a = actual.get(`${r.ride_id}|${r.ws}`);
+      assert.ok(a, `window ${r.ride_id}|${r.ws} is in the output`);
+      assert.equal(a.count, Number(r.count));
+      assert.ok(Math.abs(a.mean - Number(r.mean)) <= 1e-9 * Math.max(1, Math.abs(Number(r.mean))));
+      assert.equal(a.end, 30_000);
+    }
+  });
+
+  it("windowed in complete mode: the last snapshot file is the whole result table", async () => {
+    const out = path.join(output, "complete");
+    await windowedQuery({ input, output: out, mode: "complete", trigger: "once" }).awaitTermination();
+    const dir = path.join(out, "windowed");
+    const last = readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort().pop()!;
+    const snapshot = pl.readParquet(path.join(dir, last));
+    assertWindowsEqual(snapshot, locations);
+  });
+
   it("joined: the output equals a batch full outer join on uuid with |Δt| <= 1.5 s", async () => {
     const summary = await joinedQuery({ input, output, trigger: "once" }).awaitTermination();
     const out = readParquetOutput(path.join(output, "stream-joined"));

@@ -3,6 +3,7 @@ import { kafkaConfig, topicPrefixFor } from "../../lib/kafka/config";
 import { KAFKA_PRESETS } from "../../lib/kafka/options";
 import { topicName, validateTopic } from "../../lib/kafka/topics";
 import { isStreamlabError } from "../../lib/errors";
+import { quietLogCreator } from "../../lib/kafka/client";
 
 describe("kafka config", () => {
   let saved: string | undefined;
@@ -77,5 +78,31 @@ describe("kafka topic names", () => {
 
   it("rejects a prefixed name that grows too long", () => {
     assert.throws(() => topicName("a".repeat(245), { topicPrefix: "DoeJohn" }), (e) => isStreamlabError(e, "INVALID_TOPIC"));
+  });
+});
+
+describe("kafka logging", () => {
+  const entry = (level: number, message: string, error?: string) => ({ namespace: "Connection", level, label: "ERROR", log: { timestamp: "", logger: "kafkajs", message, ...(error ? { error } : {}) } });
+  function captured(level: "error" | "warn", entries: ReturnType<typeof entry>[]): string[] {
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => void lines.push(line);
+    try {
+      const log = quietLogCreator(level)(0);
+      for (const e of entries) log(e as never);
+    } finally {
+      console.error = original;
+    }
+    return lines;
+  }
+
+  it("hides transient, retried errors by default but shows real ones", () => {
+    const lines = captured("error", [entry(1, "Response GroupCoordinator", "The group coordinator is not available"), entry(1, "Response Produce", "Message was too large")]);
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /Message was too large/);
+  });
+
+  it("shows transient errors from level warn on", () => {
+    assert.equal(captured("warn", [entry(1, "Response GroupCoordinator", "The group coordinator is not available")]).length, 1);
   });
 });

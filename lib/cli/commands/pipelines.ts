@@ -1,4 +1,234 @@
-import type { Command } from "commander";
+/**
+ * `streamlab pipeline <name>`: the course's other pipelines (game events, store sales, word count,
+ * IoT and consumer groups) from the command line.
+ */
+import { Option, type Command } from "commander";
+import { OptionError } from "../../errors";
+import type { KafkaOptions } from "../../kafka";
+import { GAME_API_DEFAULTS, generateTraffic, kafkaEventLog, queryEvents, readEvents, startGameApi, storeEvents, TRAFFIC_DEFAULTS } from "../../pipelines/game";
+import { GROUP_EXAMPLES, IOT_DEFAULTS, iotReadings, produceIot, runGroupExperiment } from "../../pipelines/iot";
+import { produceSales, SALES_DATABASE_DEFAULTS, SalesDatabase, saveSales, simulateSales, STORE_DEFAULTS, summarizeSales, SUMMARY_DEFAULTS } from "../../pipelines/sales";
+import { SOCKET_SOURCE_DEFAULTS, startWordCountPipeline, TEXT_TOPIC_SOURCE_DEFAULTS, WORD_COUNT_DEFAULTS } from "../../pipelines/wordcount";
 
-// Placeholder until the pipelines command lands; replaced by its owner.
-export function register(_program: Command): void {}
+interface Connection {
+  bootstrap?: string;
+  topicPrefix?: string;
+}
+
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option("--bootstrap <host:port>", "Kafka bootstrap server(s), comma-separated (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)")
+    .option("--topic-prefix <prefix>", "prefix topic names as <prefix>-<name>");
+}
+
+const kafkaOf = (o: Connection): KafkaOptions => ({ bootstrap: o.bootstrap, topicPrefix: o.topicPrefix });
+
+function int(flag: string, raw: string, min: number): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(n) || n < min) throw new OptionError(flag, raw, `expected a whole number >= ${min}`);
+  return n;
+}
+
+function share(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !(n >= 0 && n <= 1)) throw new OptionError(flag, raw, "expected a number from 0 to 1");
+  return n;
+}
+
+/** An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; `done()` removes the handlers. */
+function interruptSignal(): { signal: AbortSignal; done(): void; stopped: Promise<void> } {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const stopped = new Promise<void>((r) => ac.signal.addEventListener("abort", () => r(), { once: true }));
+  return { signal: ac.signal, stopped, done: () => { process.off("SIGINT", stop); process.off("SIGTERM", stop); } };
+}
+
+const json = (v: unknown) => console.log(JSON.stringify(v));
+
+function registerGame(pipeline: Command): void {
+  withConnection(pipeline.command("game-api").description("Run the game events API: each accepted request is logged as a JSON event to Kafka topic `events`; Ctrl-C stops it."))
+    .option("--port <n>", "TCP port (0 = any free port)", String(GAME_API_DEFAULTS.port))
+    .option("--host <host>", "interface to listen on", GAME_API_DEFAULTS.host)
+    .option("--topic <name>", "topic the events go to", "events")
+    .option("--traffic <n>", "after starting, send N generated requests to it (then keep serving)")
+    .option("--seed <k>", "seed of the generated traffic", String(TRAFFIC_DEFAULTS.seed))
+    .addHelpText("after", [
+      "",
+      "Routes (GET or POST; parameters in the query string, a JSON body or a form body):",
+      "  GET  /                                   default event",
+      "  *    /purchase_a_sword?user=&quantity=&color=",
+      "  *    /purchase_item?item=shield&quantity=2&color=red&user=ann",
+      "  *    /join_guild?guild=mages&user=ann",
+      "  GET  /inventory?user=ann",
+      "Bad requests get a 4xx JSON error ({\"error\":{\"code\":\"BAD_REQUEST\",…}}) and log nothing.",
+      "",
+      "Example:",
+      "  npx streamlab pipeline game-api --port 5000 &",
+      "  curl 'http://127.0.0.1:5000/purchase_item?item=shield&quantity=2&color=red&user=ann'",
+    ].join("\n"))
+    .action(async (o: Connection & { port: string; host: string; topic: string; traffic?: string; seed: string }) => {
+      const port = int("--port", o.port, 0);
+      const traffic = o.traffic === undefined ? 0 : int("--traffic", o.traffic, 0);
+      const seed = int("--seed", o.seed, 0);
+      const log = await kafkaEventLog({ ...kafkaOf(o), topic: o.topic });
+      const api = await startGameApi(log, { port, host: o.host });
+      const interrupt = interruptSignal();
+      console.log(`game API on ${api.url}, logging events to topic ${log.topic} (Ctrl-C to stop)`);
+      try {
+        if (traffic > 0) {
+          const sent = await generateTraffic(api.url, { count: traffic, seed });
+          console.log(`sent ${sent.length} requests: ${sent.filter((r) => r.status === 200).length} accepted, ${sent.filter((r) => r.status >= 400).length} refused`);
+        }
+        await interrupt.stopped;
+      } finally {
+        interrupt.done();
+        await api.close();
+        await log.close();
+        console.log(`stopped; ${api.logged()} events logged`);
+      }
+    });
+
+  pipeline.command("game-traffic")
+    .description("Send a seeded mix of requests to a running game API and print a summary.")
+    .option("--url <url>", "the API's base URL", `http://127.0.0.1:${GAME_API_DEFAULTS.port}`)
+    .option("--count <n>", "requests to send", String(TRAFFIC_DEFAULTS.count))
+    .option("--seed <k>", "seed of the request mix", String(TRAFFIC_DEFAULTS.seed))
+    .option("--bad-share <x>", "share of deliberately bad requests, 0-1", String(TRAFFIC_DEFAULTS.badShare))
+    .action(async (o: { url: string; count: string; seed: string; badShare: string }) => {
+      const sent = await generateTraffic(o.url, { count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0), badShare: share("--bad-share", o.badShare) });
+      const byStatus: Record<string, number> = {};
+      for (const r of sent) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+      json({ sent: sent.length, byStatus });
+    });
+
+  withConnection(pipeline.command("game-batch").description("Read `events` from the beginning, flatten, store parquet tables (events, purchases, guild_joins) and answer a SQL question."))
+    .option("--topic <name>", "topic of the events", "events")
+    .option("--out <dir>", "folder of the parquet tables", "results/game")
+    .option("--sql <query>", "SQL on the tables events, purchases, guild_joins (polars SQL)", "SELECT item, color, SUM(quantity) AS bought, COUNT(*) AS purchases FROM purchases GROUP BY item, color ORDER BY item, color")
+    .action(async (o: Connection & { topic: string; out: string; sql: string }) => {
+      const { frame, skipped } = await readEvents(o.topic, kafkaOf(o));
+      const files = storeEvents(frame, o.out);
+      console.log(`read ${frame.height} events (${skipped.length} skipped) → ${Object.values(files).join(", ")}`);
+      for (const s of skipped) console.log(`skipped ${s.at}: ${s.reason}`);
+      console.log(queryEvents(o.out, o.sql).toString());
+    });
+}
+
+function registerSales(pipeline: Command): void {
+  withConnection(pipeline.command("sales-store").description("The fake store: send N seeded sales {item, amount, time} to topic `sales`."))
+    .option("--count <n>", "sales to make", String(STORE_DEFAULTS.count))
+    .option("--seed <k>", "random seed (same seed, same sales)", String(STORE_DEFAULTS.seed))
+    .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
+    .option("--max-step <n>", "the store's clock moves 1..n time units between sales", String(STORE_DEFAULTS.maxStep))
+    .action(async (o: Connection & { count: string; seed: string; topic: string; maxStep: string }) => {
+      const sales = simulateSales({ count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0), maxStep: int("--max-step", o.maxStep, 1) });
+      await produceSales(sales, { topic: o.topic, kafka: kafkaOf(o) });
+      json({ sent: sales.length, topic: o.topic, first: sales[0] ?? null, last: sales[sales.length - 1] ?? null });
+    });
+
+  withConnection(pipeline.command("sales-db").description("Save every sale of `sales` in the embedded DuckDB database, exactly once (keyed by topic/partition/offset)."))
+    .option("--db <path>", "database file", SALES_DATABASE_DEFAULTS.path)
+    .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
+    .option("--group <id>", "consumer group (a restart resumes after its committed offsets)", "store-db")
+    .option("--follow", "keep consuming new sales until Ctrl-C (default: stop at the end of the topic)")
+    .action(async (o: Connection & { db: string; topic: string; group: string; follow?: boolean }) => {
+      const db = await SalesDatabase.open({ path: o.db });
+      const interrupt = interruptSignal();
+      try {
+        const r = await saveSales(db, { topic: o.topic, groupId: o.group, kafka: kafkaOf(o), until: o.follow ? "never" : "end", signal: interrupt.signal });
+        json({ received: r.received, saved: r.saved, skipped: r.skipped, inDatabase: await db.count(), db: o.db });
+      } finally {
+        interrupt.done();
+        db.close();
+      }
+    });
+
+  withConnection(pipeline.command("sales-summary").description("Sum the amounts per tumbling window of `time` and publish each final window to `sales-summary`."))
+    .option("--size <n>", "window size in time units", String(SUMMARY_DEFAULTS.size))
+    .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
+    .option("--to <name>", "topic of the window totals", SUMMARY_DEFAULTS.to)
+    .option("--group <id>", "consumer group", "sales-summary")
+    .option("--follow", "keep consuming until Ctrl-C (default: stop at the end of the topic and publish the last window)")
+    .action(async (o: Connection & { size: string; topic: string; to: string; group: string; follow?: boolean }) => {
+      const interrupt = interruptSignal();
+      try {
+        const r = await summarizeSales({ topic: o.topic, to: o.to, size: int("--size", o.size, 1), groupId: o.group, kafka: kafkaOf(o), until: o.follow ? "never" : "end", signal: interrupt.signal, onWindow: json });
+        console.log(`published ${r.windows.length} windows to ${o.to}; ${r.late} late sales, ${r.skipped.length} skipped messages`);
+      } finally {
+        interrupt.done();
+      }
+    });
+}
+
+function registerWordCount(pipeline: Command): void {
+  withConnection(pipeline.command("wordcount").description("Count lower-case words of lines from a topic or a TCP socket; running counts go to an output topic."))
+    .addOption(new Option("--source <kind>", "where lines come from").choices(["topic", "socket"]).default("topic"))
+    .addOption(new Option("--mode <mode>", "update: changed counts per micro-batch; complete: all counts each time").choices(["update", "complete"]).default(WORD_COUNT_DEFAULTS.mode))
+    .option("--input <topic>", "input topic (one line per message)", TEXT_TOPIC_SOURCE_DEFAULTS.topic)
+    .option("--host <host>", "socket source host", SOCKET_SOURCE_DEFAULTS.host)
+    .option("--port <n>", "socket source port (e.g. a `nc -lk 9999`)", String(SOCKET_SOURCE_DEFAULTS.port))
+    .option("--output <topic>", "output topic (key = word, value = {word, count, batch_id})", WORD_COUNT_DEFAULTS.output)
+    .option("--once", "topic source: count what is in the topic now, then stop")
+    .addHelpText("after", [
+      "",
+      "Examples:",
+      "  echo 'to be or not to be' | npx streamlab produce lines && npx streamlab pipeline wordcount --once --mode complete",
+      "  nc -lk 9999   # in another terminal, then type lines",
+      "  npx streamlab pipeline wordcount --source socket --port 9999 --mode update",
+    ].join("\n"))
+    .action(async (o: Connection & { source: "topic" | "socket"; mode: "update" | "complete"; input: string; host: string; port: string; output: string; once?: boolean }) => {
+      const interrupt = interruptSignal();
+      try {
+        const { query, outputTopic } = startWordCountPipeline({
+          source: o.source, mode: o.mode, input: o.input, host: o.host, port: int("--port", o.port, 1), output: o.output, once: o.once, console: true, kafka: kafkaOf(o), signal: interrupt.signal,
+        });
+        await query.awaitTermination();
+        console.log(`word count ended: ${query.totals.batches} micro-batches, ${query.totals.outputRows} rows to ${outputTopic}`);
+      } finally {
+        interrupt.done();
+      }
+    });
+}
+
+function registerIot(pipeline: Command): void {
+  withConnection(pipeline.command("iot-produce").description("Send random sensor readings to topic `iot` (2 partitions, keyed by sensor)."))
+    .option("--count <n>", "readings to send", String(IOT_DEFAULTS.count))
+    .option("--seed <k>", "random seed", String(IOT_DEFAULTS.seed))
+    .option("--topic <name>", "topic", IOT_DEFAULTS.topic)
+    .action(async (o: Connection & { count: string; seed: string; topic: string }) => {
+      const reports = await produceIot(iotReadings({ count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0) }), { topic: o.topic, kafka: kafkaOf(o) });
+      const perPartition: Record<string, number> = {};
+      for (const r of reports) perPartition[r.partition] = (perPartition[r.partition] ?? 0) + 1;
+      json({ sent: reports.length, topic: reports[0]?.topic ?? o.topic, perPartition });
+    });
+
+  withConnection(pipeline.command("iot-groups").description("Run one of the course's consumer-group examples live and show which consumer received which message."))
+    .addOption(new Option("--example <name>", Object.entries(GROUP_EXAMPLES).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("; ")).choices(Object.keys(GROUP_EXAMPLES)).default("several-groups"))
+    .option("--count <n>", "readings to send", String(IOT_DEFAULTS.count))
+    .option("--topic <name>", "topic", IOT_DEFAULTS.topic)
+    .action(async (o: Connection & { example: keyof typeof GROUP_EXAMPLES; count: string; topic: string }) => {
+      const run = await runGroupExperiment({ groups: GROUP_EXAMPLES[o.example], count: int("--count", o.count, 1), topic: o.topic, kafka: kafkaOf(o) });
+      for (const d of run.deliveries) console.log(`${d.consumer.padEnd(16)} partition ${d.partition} offset ${String(d.offset).padStart(4)}  reading #${d.seq} (${d.sensor_id})`);
+      for (const c of run.checks) json({ group: c.group, received: c.received, missing: c.missing, duplicated: c.duplicated, perConsumer: c.perConsumer, partitions: c.partitions });
+    });
+}
+
+export function register(program: Command): void {
+  const pipeline = program
+    .command("pipeline")
+    .description("The course's other pipelines: game events API, store sales, word count, IoT and consumer groups.")
+    .addHelpText("after", [
+      "",
+      "Examples:",
+      "  npx streamlab pipeline game-api --port 5000 --traffic 50",
+      "  npx streamlab pipeline sales-store --count 100 --seed 42 && npx streamlab pipeline sales-db && npx streamlab pipeline sales-summary",
+      "  npx streamlab pipeline wordcount --source socket --port 9999 --mode complete",
+      "  npx streamlab pipeline iot-produce --count 20 && npx streamlab pipeline iot-groups --example shared-group",
+    ].join("\n"));
+  registerGame(pipeline);
+  registerSales(pipeline);
+  registerWordCount(pipeline);
+  registerIot(pipeline);
+}

@@ -44,6 +44,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
     },
     clear: () => {
       if (shown) stream.write("\r\x1b[2K");
+      shown = false;
     },
   };
 }

@@ -7,6 +7,10 @@ import { SinkError } from "../../errors";
  * temp name in the same folder (same device, so the rename is atomic), are flushed to disk, then
  * the file is renamed into place. The temp name starts with "." and ends in ".tmp", so a reader
  * listing `*.parquet` never picks it up.
+ *
+ * @throws SinkError (`SINK_IO`) naming `target` when the write or the rename fails
+ * @example
+ * await writeFileAtomic("results/stream/output/windowed/batch-000003.parquet", frame.writeParquet());
  */
 export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
