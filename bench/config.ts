@@ -36,9 +36,9 @@ export const PROFILES: Record<"quick" | "full", Profile> = {
     start: "2020-01-01T00:00:00Z",
     // ~2,000 rows/s due: 120 rides × 665 rows / 40 s at speed 1; 60 rides × 665 / 200 s × 10.
     replay: { speed1: { rides: 120, duration: 40 }, speed10: { rides: 60, duration: 200 } },
-    publish: { base: { rides: 300, duration: 60 }, copies: 1, loops: 1 },
-    // 300 rides per ~64 s loop ≈ 200 k accelerometer rows per loop: 60 min ≈ 11 M rows.
-    engine: { base: { rides: 300, duration: 60 }, minutesSmall: 10, minutesLarge: 60, sparkBatches: 48, sparkMemorySeparately: true },
+    publish: { base: { rides: 320, duration: 60 }, copies: 1, loops: 1 },
+    // 320 rides per ~64 s loop ≈ 209 k accelerometer rows per loop: 60 min (56 loops) ≈ 11.7 M rows.
+    engine: { base: { rides: 320, duration: 60 }, minutesSmall: 10, minutesLarge: 60, sparkBatches: 48, sparkMemorySeparately: true },
     latency: { data: "speed1", drainSeconds: 10 },
     scaling: { base: { rides: 10, duration: 60 }, copies: [1, 10, 100], sparkBatches: 16 },
     kafka: { partitions: 3, acks: "all", batchSize: 1_048_576, lingerMs: 5 },

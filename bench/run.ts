@@ -8,11 +8,12 @@
  *   npm run bench -- --out DIR         write the results somewhere else (tests use a temp folder)
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PROFILES } from "./config";
 import { Ctx } from "./lib/context";
+import { WORK } from "./lib/datasets";
 import { brokerReachable, deleteTopics } from "./lib/kafka";
 import { reasonOf } from "./lib/proc";
 import { ROOT, VENV, ensurePython } from "./lib/python";
@@ -93,7 +94,7 @@ async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
   const log = (m: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
   const ctx = new Ctx(mode, PROFILES[mode], log);
-  log(`${mode} run: ${opts.only.join(", ")} (data cache and scratch: ${path.join(os.tmpdir(), "streamlab-bench")})`);
+  log(`${mode} run: ${opts.only.join(", ")} (data cache and scratch: ${WORK})`);
 
   // Start the project's broker when none is reachable, and stop it again at the end.
   let startedBroker = false;
@@ -128,6 +129,8 @@ async function main(): Promise<number> {
   }
 
   if (ctx.topics.length) await deleteTopics(ctx.topics);
+  // Query outputs and replay copies (the generated data stays cached for the next run).
+  rmSync(path.join(WORK, "run"), { recursive: true, force: true });
   if (startedBroker) {
     try { execFileSync("bash", [path.join(ROOT, "scripts", "kafka.sh"), "stop"], { stdio: "inherit" }); } catch { /* reported by the script */ }
   }

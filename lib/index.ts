@@ -12,3 +12,4 @@ export * from "./sinks";
 export * from "./kafka";
 export * from "./notebooks";
 export * from "./pipelines";
+export * from "./report";

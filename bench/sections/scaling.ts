@@ -57,7 +57,7 @@ export async function scalingSection(ctx: Ctx): Promise<Parts> {
     notes: [
       `Same ${sets[0].duration} simulated seconds at every size; ${base.how}, copied ×${s.copies.join(", ×")} in parallel (each copy its own uuid/ride_id), one parquet file per table and partition.`,
       "rows/s counts the rows each query reads (locations twice: windowed and joined; accelerations once). Spark: one SparkSession runs the sizes in turn; its per-size time excludes session start-up.",
-      "Small sizes are dominated by per-micro-batch overhead (both engines), so time per row falls before it levels off.",
+      "Small sizes are dominated by per-micro-batch overhead (both engines), so time per row falls before it levels off. Spark's first size also pays its JIT warm-up (its session runs the sizes in turn); each streamlab size is a fresh process.",
     ],
     notMeasured,
     raw: { ours, spark },

@@ -1,8 +1,8 @@
 /**
  * Subscriptions: one or more (prefixed) topics, from the earliest or the latest offset, in a
  * consumer group or without one, auto-commit off by default (as in the course). Messages are pulled
- * (`next`, `take`, `printMessages`, `for await`), through a bounded buffer: when it is full kafkajs
- * stops fetching, so a slow reader never grows memory. An AbortSignal (or `close()`) stops it cleanly.
+ * (`next`, `take`, `printMessages`, `for await`), through a bounded buffer: when it is full the
+ * partitions pause (and keep their group membership), so a slow reader never grows memory. An AbortSignal (or `close()`) stops it cleanly.
  */
 import { randomUUID } from "node:crypto";
 import type { Consumer, EachMessagePayload } from "kafkajs";
@@ -97,7 +97,8 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   readonly ephemeralGroup: boolean;
   private readonly buffer: ConsumedMessage[] = [];
   private readonly waiters: Array<() => void> = [];
-  private readonly spaceWaiters: Array<() => void> = [];
+  /** Resume functions of the partitions paused because the buffer filled up. */
+  private readonly resumes: Array<() => void> = [];
   private readonly positions = new Map<string, { topic: string; partition: number; offset: number }>();
   private failure: KafkaError | undefined;
   private closing: Promise<void> | undefined;
@@ -110,13 +111,18 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     this.ephemeralGroup = ephemeral;
   }
 
-  /** @internal the kafkajs eachMessage handler: waits while the buffer is full (back-pressure). */
+  /**
+   * @internal the kafkajs eachMessage handler. When the buffer is full it pauses the partition
+   * (kafkajs then stops after this message and fetches nothing more for it) instead of blocking:
+   * a blocked handler would miss heartbeats and, after the session timeout, be thrown out of its
+   * group; a paused consumer keeps heartbeating while the reader catches up.
+   */
   async deliver(p: EachMessagePayload): Promise<void> {
+    if (this.closing) return;
     const m = toMessage(p, this.parseJson);
     if (this.filter && !this.filter(m)) return;
-    while (this.buffer.length >= this.bufferSize && !this.closing) await new Promise<void>((r) => this.spaceWaiters.push(r));
-    if (this.closing) return;
     this.buffer.push(m);
+    if (this.buffer.length >= this.bufferSize) this.resumes.push(p.pause());
     this.wake(this.waiters);
   }
 
@@ -153,7 +159,7 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     for (;;) {
       const m = this.buffer.shift();
       if (m) {
-        this.wake(this.spaceWaiters);
+        if (this.resumes.length > 0 && this.buffer.length <= this.bufferSize / 2 && !this.closing) for (const resume of this.resumes.splice(0)) resume();
         this.consumed++;
         this.positions.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
         return m;
@@ -258,7 +264,6 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
-        this.wake(this.spaceWaiters);
         this.wake(this.waiters);
         await this.consumer.disconnect().catch(() => {});
       })();

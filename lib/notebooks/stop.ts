@@ -13,6 +13,11 @@ export interface InterruptStop extends AbortController {
 /**
  * An AbortController that aborts on the next kernel interrupt (SIGINT), so the replay or consumer
  * given its `signal` stops cleanly and closes its clients. Create one per long-running cell.
+ *
+ * The SIGINT listener is added on the next turn of the event loop, not at once: tslab runs a cell's
+ * code inside `vm.runInThisContext({ breakOnSigint: true })`, and a SIGINT listener added during
+ * that call is lost when Node restores its signal handler afterwards — which also silences tslab's
+ * own interrupt handling for the rest of the kernel's life (seen on Node 20).
  * Listening for SIGINT replaces Node's default exit-on-Ctrl-C while it is active: meant for
  * notebooks (tslab already listens), not for command-line programs.
  *
@@ -25,8 +30,13 @@ export interface InterruptStop extends AbortController {
 export function stopOnInterrupt(): InterruptStop {
   const controller = new AbortController() as InterruptStop;
   const onInterrupt = (): void => controller.abort();
-  process.on("SIGINT", onInterrupt);
+  let disposed = false;
+  const pending = setImmediate(() => {
+    if (!disposed) process.on("SIGINT", onInterrupt);
+  });
   const dispose = (): void => {
+    disposed = true;
+    clearImmediate(pending);
     process.off("SIGINT", onInterrupt);
   };
   controller.signal.addEventListener("abort", dispose, { once: true });

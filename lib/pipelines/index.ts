@@ -5,3 +5,4 @@ export * from "./wordcount";
 export * from "./iot";
 export { consumeInGroup, type GroupConsumeOptions } from "./consume";
 export { seededRandom, logNormal } from "./random";
+export { pipelineParams, type PipelineParams } from "./params";

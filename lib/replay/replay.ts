@@ -64,7 +64,7 @@ export class Replay {
     const skipped = new Map<string, Skipped>();
     const noteSkipped = (list: Skipped[]): void => list.forEach((s) => skipped.has(s.path) || skipped.set(s.path, s));
     noteSkipped(scan.skipped);
-    const scheduler = new ReplayScheduler(scan.partitions, { loop: o.loop });
+    const scheduler = new ReplayScheduler(scan.partitions, { loop: o.loop, speed: o.speed });
     if (scheduler.partitionCount === 0) {
       throw new DataError("NO_DATA", scan.root, 'has no t=SSS.S partitions with parquet files to replay; check --data or run "npx streamlab generate".');
     }
@@ -108,7 +108,8 @@ export class Replay {
       // With the row schedule a partition may hold rows due a little before its time (up to
       // 0.045 s in the course's data): allow ROW_SLACK_SECONDS; earlier rows go out late, not lost.
       const earliest = entry.partition.time + entry.shift - (o.schedule === "row" ? ROW_SLACK_SECONDS : 0);
-      const done = load(entry).catch((e: unknown) => {
+      // Reads run one after another (in due order), so the next one due is ready first.
+      const done = (inflight.at(-1)?.done ?? Promise.resolve()).then(() => load(entry)).catch((e: unknown) => {
         loadError ??= e;
       });
       inflight.push({ earliest, done });
@@ -201,21 +202,18 @@ export class Replay {
         await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
         for (const e of group) {
           count(e);
-          if (o.onProgress) {
-            const late = speed === "max" ? null : { lastMs: lateness.lastMs(), p99Ms: lateness.stats()?.p99Ms ?? 0 };
-            this.latest = {
-              releases,
-              partitions: TABLES.reduce((n, t) => n + tables[t].partitions, 0),
-              rows: Object.fromEntries(TABLES.map((t) => [t, tables[t].rows])) as Record<Table, number>,
-              table: e.batch.table,
-              partition: e.batch.partition,
-              offset: e.batch.dueOffset,
-              loop: e.batch.loop,
-              elapsedMs: clock.now() - t0,
-              lateness: late,
-            };
-            o.onProgress(this.latest);
-          }
+          this.latest = {
+            releases,
+            partitions: TABLES.reduce((n, t) => n + tables[t].partitions, 0),
+            rows: Object.fromEntries(TABLES.map((t) => [t, tables[t].rows])) as Record<Table, number>,
+            table: e.batch.table,
+            partition: e.batch.partition,
+            offset: e.batch.dueOffset,
+            loop: e.batch.loop,
+            elapsedMs: clock.now() - t0,
+            lateness: speed === "max" ? null : { lastMs: lateness.lastMs(), p99Ms: lateness.stats()?.p99Ms ?? 0 },
+          };
+          o.onProgress?.(this.latest);
         }
       }
     } catch (e) {

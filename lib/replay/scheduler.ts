@@ -53,8 +53,10 @@ export function loopPeriod(partitions: Record<Table, Partition[]>): number {
   return last + typicalInterval(partitions);
 }
 
-/** How many partition intervals ahead of its due moment a partition is read. */
+/** How many partition intervals ahead of its due moment a partition is read (at least). */
 export const READ_AHEAD_PARTITIONS = 3;
+/** How many seconds of wall time ahead of its due moment a partition is read (at least). */
+export const READ_AHEAD_WALL_SECONDS = 2;
 
 function compareEntries(a: QueueEntry, b: QueueEntry): number {
   if (a.at !== b.at) return a.at - b.at;
@@ -88,11 +90,13 @@ export class ReplayScheduler {
   readonly lead: number;
   private readonly heap = new MinHeap<QueueEntry>(compareEntries);
 
-  constructor(private readonly partitions: Record<Table, Partition[]>, private readonly options: { loop: boolean }) {
+  constructor(private readonly partitions: Record<Table, Partition[]>, private readonly options: { loop: boolean; speed?: number | "max" }) {
     this.period = loopPeriod(partitions);
-    // Read about three partitions ahead: enough slack to absorb a slow read on a busy machine,
-    // still bounded memory. At least 1 s: rows can be due a little before their partition time.
-    this.lead = Math.max(1, READ_AHEAD_PARTITIONS * typicalInterval(partitions));
+    // Read ahead by three partitions or READ_AHEAD_WALL_SECONDS of wall time, whichever is more:
+    // slack to absorb slow reads on a busy machine, still bounded memory. At least 1 s: rows can be
+    // due a little before their partition time. At speed "max" nothing waits: three partitions.
+    const wall = typeof options.speed === "number" ? READ_AHEAD_WALL_SECONDS * options.speed : 0;
+    this.lead = Math.max(1, READ_AHEAD_PARTITIONS * typicalInterval(partitions), wall);
     for (const table of TABLES) this.queueLoad(table, 0, 0);
   }
 

@@ -96,6 +96,15 @@ describe("kafka consumer helpers (real broker)", function () {
     assert.deepEqual(read.map((m) => m.offset), inP.slice(1));
   });
 
+  it("a small buffer pauses fetching without losing or repeating a message", async () => {
+    const topic = uniqueTopic("buffer");
+    await produced(topic, rides(40), 1);
+    const sub = track(await subscribe({ bootstrap: bootstrap(), topics: topic, bufferSize: 3 }));
+    const got = [];
+    for (let i = 0; i < 8; i++) got.push(...(await sub.takeMessages({ n: 5, timeoutMs: 30_000 })));
+    assert.deepEqual(got.map((m) => m.offset), Array.from({ length: 40 }, (_, i) => i));
+  });
+
   it("readTopic reads from the earliest to the latest offset into a DataFrame", async () => {
     const topic = uniqueTopic("read");
     const { producer } = await produced(topic, rides(25));

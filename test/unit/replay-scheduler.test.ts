@@ -166,6 +166,22 @@ describe("replay scheduler (fake clock)", () => {
     assert.equal(new Set(reader.reads).size, 7);
   });
 
+  it("reads ahead a bounded number of partitions, not the whole dataset (regression: reads once cascaded)", async () => {
+    const many = (t: number) => Array.from({ length: 40 }, (_, i) => ({ time: i, files: [{ name: `${t}.parquet`, offsets: [i + 0.1] }] }));
+    const reader = fakeReader({ locations: many(1), accelerations: many(2) });
+    const readsAtWrite: number[] = [];
+    const sink = new MemorySink();
+    const write = sink.write.bind(sink);
+    sink.write = async (b) => {
+      readsAtWrite.push(reader.reads.length);
+      return write(b);
+    };
+    await replay({ data: "/fake", sinks: sink, speed: "max", clock: new FakeClock(T0), reader });
+    assert.equal(reader.reads.length, 80);
+    // lead = 3 partition intervals (3 s) at speed max: at most ~4 partitions per table ahead
+    readsAtWrite.forEach((reads, i) => assert.ok(reads <= i + 1 + 10, `release ${i}: ${reads} partitions already read`));
+  });
+
   it("schedules by each row's offset with --schedule row", async () => {
     const clock = new FakeClock(T0);
     const data: FakeDataset = {

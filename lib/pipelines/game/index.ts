@@ -9,3 +9,4 @@ export { generateTraffic, planTraffic, TRAFFIC_DEFAULTS, type TrafficOptions, ty
 export { flattenEvent, parseEvents, filterEvents, eventsFrame, type SkippedEvent } from "./flatten";
 export { storeEvents, queryEvents, EVENT_TABLES } from "./storage";
 export { readEvents } from "./batch";
+export { purchasesFigure } from "./chart";
