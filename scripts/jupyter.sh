@@ -206,6 +206,8 @@ case $cmd in
   lab)
     setup
     cd "$ROOT/notebooks"
+    # Containers often run as root, which jupyter refuses without this flag.
+    if [ "$(id -u)" = 0 ]; then set -- --allow-root "$@"; fi
     exec jupyter lab "$@"
     ;;
   run)
@@ -221,7 +223,9 @@ case $cmd in
   env)
     setup
     echo "env:        $ENV_KIND $PREFIX"
+    echo "python:     $PY"
     echo "jupyter:    $(command -v jupyter)"
+    echo "jupyter_path: $JUPYTER_PATH"
     echo "kernelspec: $PREFIX/share/jupyter/kernels/tslab/kernel.json"
     echo "tslab:      $TSLAB"
     ;;

@@ -3,12 +3,9 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import pl from "nodejs-polars";
 import { DataError, isStreamlabError } from "../errors";
+import { readParquetFooter } from "./footer";
 import { validateFrame } from "./schema";
 import type { FrameFile, Partition, PartitionData, Skipped, Table } from "./types";
-
-const MAGIC = "PAR1";
-/** Header magic (4 bytes) + footer length (4) + footer magic (4). */
-const MIN_PARQUET_BYTES = 12;
 
 /** Options of `readPartition`. */
 export interface ReadOptions {
@@ -36,18 +33,11 @@ export async function readParquetFile(file: string, table: Table): Promise<pl.Da
   if (bytes.length === 0) {
     throw new DataError("EMPTY_FILE", file, "is empty (0 bytes), probably an interrupted write; delete it or write it again.");
   }
-  // Check the magic bytes first: cheap, and a clearer message than the reader's for truncated files.
-  if (bytes.length < MIN_PARQUET_BYTES || bytes.toString("latin1", 0, 4) !== MAGIC || bytes.toString("latin1", bytes.length - 4) !== MAGIC) {
-    throw new DataError("BAD_PARQUET", file, `is not a complete parquet file (${bytes.length} bytes, missing the "PAR1" header or footer): truncated or not parquet. Delete it or write it again.`);
-  }
-  const footer = bytes.readUInt32LE(bytes.length - 8);
-  if (footer > bytes.length - MIN_PARQUET_BYTES) {
-    throw new DataError("BAD_PARQUET", file, `is not a complete parquet file: its footer claims ${footer} bytes but the file has ${bytes.length} (truncated?). Delete it or write it again.`);
-  }
+  await readParquetFooter(bytes, file);
   let frame: pl.DataFrame;
   try {
-    // The native reader throws a plain Error on corrupt pages or footers (fuzz-tested in
-    // test/unit/dataset-read.test.ts); the checks above catch the common cases first.
+    // The native reader throws a plain Error on corrupt pages (fuzz-tested in
+    // test/unit/dataset-read.test.ts); the footer check above catches truncated files first.
     frame = pl.readParquet(bytes);
   } catch (e) {
     throw new DataError("BAD_PARQUET", file, `cannot be decoded as parquet (${e instanceof Error ? e.message : String(e)}). Delete it or write it again.`, { cause: e });

@@ -22,10 +22,12 @@ export interface InterruptStop extends AbortController {
  * notebooks (tslab already listens), not for command-line programs.
  *
  * @example
+ * // cell 1: start the run (declarations of an interrupted cell are forgotten by tslab)
  * const stop = stopOnInterrupt();
- * const summary = await replay({ data: params.data, sinks: sink, signal: stop.signal });
- * // interrupt the kernel (■): the replay finishes its batch, closes the sink and returns a summary
- * // or, from another cell: stop.abort()
+ * const running = replay({ data: params.data, sinks: sink, signal: stop.signal });
+ * // cell 2: wait; interrupt the kernel (■) and the replay finishes its batch, closes the sink and ends
+ * const summary = await running; // run it again after an interrupt: summary.stopReason === "aborted"
+ * // or, from any cell: stop.abort()
  */
 export function stopOnInterrupt(): InterruptStop {
   const controller = new AbortController() as InterruptStop;

@@ -52,13 +52,13 @@ export function batchPartitionName(name: string, time: number, shift: number): s
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Schedule "partition": the whole partition (every valid file, stamped) as one batch. */
-export async function partitionBatch(data: PartitionData, startMs: number, loop: number, shift: number): Promise<ReleaseBatch | undefined> {
+export async function partitionBatch(data: PartitionData, startMs: number, loop: number, shift: number, pause = yieldToEventLoop): Promise<ReleaseBatch | undefined> {
   if (data.files.length === 0) return undefined;
   const { partition } = data;
   const files: FrameFile[] = [];
   for (const f of data.files) {
+    await pause();
     files.push({ ...f, frame: stampFrame(f.frame, startMs, shift) });
-    await yieldToEventLoop();
   }
   return {
     table: partition.table,
@@ -76,12 +76,13 @@ export async function partitionBatch(data: PartitionData, startMs: number, loop:
  * (`<uuid>-<ms>.parquet`), so slices of one file never overwrite each other in a file sink.
  * Rows without an offset are due at the partition time.
  */
-export async function rowBatches(data: PartitionData, startMs: number, loop: number, shift: number): Promise<ReleaseBatch[]> {
+export async function rowBatches(data: PartitionData, startMs: number, loop: number, shift: number, pause = yieldToEventLoop): Promise<ReleaseBatch[]> {
   const { partition } = data;
   const byDue = new Map<number, FrameFile[]>();
   const fallbackMs = Math.round((partition.time + shift) * 1000);
   for (const file of data.files) {
     if (file.frame.height === 0) continue;
+    await pause();
     const stamped = file.frame.withColumns(...stampExpressions(startMs, shift, true, fallbackMs));
     const ext = path.extname(file.name);
     const stem = file.name.slice(0, file.name.length - ext.length);
@@ -92,7 +93,6 @@ export async function rowBatches(data: PartitionData, startMs: number, loop: num
       if (list) list.push(slice);
       else byDue.set(dueMs, [slice]);
     }
-    await yieldToEventLoop();
   }
   const name = batchPartitionName(partition.name, partition.time, shift);
   return [...byDue.entries()]

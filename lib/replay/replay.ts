@@ -1,10 +1,13 @@
 import { DataError } from "../errors";
 import { TABLES, type Skipped, type Table } from "../dataset/types";
-import { partitionBatch, rowBatches } from "./batches";
+import { partitionBatch, rowBatches, yieldToEventLoop } from "./batches";
 import { LatenessRecorder } from "./lateness";
 import { resolveReplayOptions, type ReplayOptions, type ResolvedReplayOptions } from "./options";
 import { ReplayScheduler, type LoadEntry, type ReleaseEntry } from "./scheduler";
 import type { ReplayProgress, ReplayStopReason, ReplaySummary, ReplayTableStats } from "./types";
+
+/** Background reads hold back when a release falls due within this many milliseconds. */
+export const PAUSE_GUARD_MS = 20;
 
 /** With the row schedule, how far before its partition time a row may be due and still go out in order. */
 export const ROW_SLACK_SECONDS = 1;
@@ -79,8 +82,15 @@ export class Replay {
     let rowsLoadedThisLoop = 0;
     let stopReason: ReplayStopReason = "completed";
 
-    // Reads run in the background while the loop waits for the next due moment; they yield
-    // between files, so a release due in the middle of a read still goes out on time.
+    // Reads run in the background while the loop waits for the next due moment. Between files
+    // they pause(): when a release falls due within PAUSE_GUARD_MS they hold back until it is out,
+    // so a blocking step (a parquet write) never makes a release late.
+    let gate: { due: number; passed: Promise<void>; open: () => void } | undefined;
+    const pause = async (): Promise<void> => {
+      const g = gate;
+      if (g !== undefined && clock.now() >= g.due - PAUSE_GUARD_MS) await g.passed;
+      else await yieldToEventLoop();
+    };
     const inflight: { earliest: number; done: Promise<void> }[] = [];
     let loadError: unknown;
     const load = async (entry: LoadEntry): Promise<void> => {
@@ -88,11 +98,11 @@ export class Replay {
       noteSkipped(data.skipped);
       rowsLoadedThisLoop += data.rows;
       const origin = { counted: false, files: new Set<string>() };
-      const batches = o.schedule === "row" ? await rowBatches(data, startMs, entry.loop, entry.shift) : [await partitionBatch(data, startMs, entry.loop, entry.shift)];
+      const batches = o.schedule === "row" ? await rowBatches(data, startMs, entry.loop, entry.shift, pause) : [await partitionBatch(data, startMs, entry.loop, entry.shift, pause)];
       for (const batch of batches) {
         if (batch === undefined) continue;
         // Do the costly part of delivery now, while waiting, so the due moment only publishes.
-        for (const sink of sinks) if (sink.prepare) await sink.prepare(batch);
+        for (const sink of sinks) if (sink.prepare) await sink.prepare(batch, pause);
         scheduler.release(batch, origin);
       }
     };
@@ -189,17 +199,26 @@ export class Replay {
         }
         if (speed !== "max") {
           const due = t0 + (entry.at * 1000) / speed;
-          if (due > deadline) {
-            await clock.sleepUntil(deadline, signal);
-            stopReason = signal.aborted ? "aborted" : "timeLimit";
-            break;
+          let open = (): void => undefined;
+          gate = { due: Math.min(due, deadline), passed: new Promise<void>((resolve) => (open = resolve)), open };
+          try {
+            if (due > deadline) {
+              await clock.sleepUntil(deadline, signal);
+              stopReason = signal.aborted ? "aborted" : "timeLimit";
+              break;
+            }
+            await clock.sleepUntil(due, signal);
+            if (signal.aborted) { stopReason = "aborted"; break; }
+            const late = clock.now() - due;
+            for (let i = 0; i < group.length; i++) lateness.record(late);
+            await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
+          } finally {
+            gate.open();
+            gate = undefined;
           }
-          await clock.sleepUntil(due, signal);
-          if (signal.aborted) { stopReason = "aborted"; break; }
-          const late = clock.now() - due;
-          for (let i = 0; i < group.length; i++) lateness.record(late);
+        } else {
+          await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
         }
-        await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
         for (const e of group) {
           count(e);
           this.latest = {

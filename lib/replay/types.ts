@@ -29,8 +29,10 @@ export interface ReplaySink {
    * Optional (added with the replay run): does the costly part of delivering a batch ahead of its
    * due moment (the replay calls it when it reads the partition ahead), so that `write()` at the
    * due moment only publishes. The file sink writes the staging file here and renames it in `write()`.
+   * `pause`, when given, is awaited between costly steps: it returns at once, or holds the work
+   * back while a release is about to fall due, so background work never makes a release late.
    */
-  prepare?(batch: ReleaseBatch): Promise<void>;
+  prepare?(batch: ReleaseBatch, pause?: () => Promise<void>): Promise<void>;
   /** Delivers one batch; resolves when it is durable (renamed into place, acknowledged by Kafka). */
   write(batch: ReleaseBatch): Promise<void>;
   /** Flushes and releases resources; safe to call twice. */

@@ -6,3 +6,7 @@ export { trackFigure, haversineKm, formatLatLon, type TrackFigureOptions, type T
 export { figureHtml, plotlyJsPath, type FigureHtmlOptions } from "./html";
 export * from "./display";
 export * from "./report";
+export * from "./course-queries";
+export * from "./pipeline";
+export * from "./params";
+export * from "./progress-table";

@@ -128,16 +128,19 @@ export function trackFigure(locations: pl.DataFrame, options: TrackFigureOptions
   const rowsOfPanels = Math.ceil(panels / perRow);
   const height = options.height ?? Math.max(o.height, 380 * rowsOfPanels + 80);
   const layout = baseLayout(o.title, height, data.length === 0, "run the simple query on the replayed stream");
-  const gap = 0.06;
+  // Gaps in pixels, as paper fractions: room for the axis titles and the panel labels.
+  const plotHeight = height - 110;
+  const xGap = 0.06;
+  const yGap = Math.min(0.3, 90 / plotHeight);
   const annotations: Record<string, unknown>[] = (layout.annotations as Record<string, unknown>[] | undefined) ?? [];
   order.forEach((k, p) => {
     const a = areas[k];
     const col = p % perRow;
     const row = Math.floor(p / perRow);
-    const w = (1 - gap * (perRow - 1)) / perRow;
-    const h = (1 - gap * (rowsOfPanels - 1)) / rowsOfPanels;
-    const x0 = col * (w + gap);
-    const y1 = 1 - row * (h + gap);
+    const w = (1 - xGap * (perRow - 1)) / perRow;
+    const h = (1 - yGap * (rowsOfPanels - 1)) / rowsOfPanels;
+    const x0 = col * (w + xGap);
+    const y1 = 1 - row * (h + yGap);
     const suffix = p === 0 ? "" : String(p + 1);
     layout[`xaxis${suffix}`] = { domain: [x0, x0 + w], anchor: `y${suffix}`, title: { text: "longitude" }, tickformat: ".3f", nticks: 4 };
     // Equal distances: y pixels per degree = x pixels per degree / cos(latitude).

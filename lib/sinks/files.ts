@@ -22,6 +22,8 @@ export function resolveFileSinkOptions(options: FileSinkOptions = {}): Required<
   return { out: path.resolve(out), keep };
 }
 
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 function describe(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err?.code ? `${err.code} (${err.message})` : e instanceof Error ? e.message : String(e);
@@ -87,7 +89,7 @@ export class FileSink implements ReplaySink {
   }
 
   /** Writes the batch's parquet files into staging/ (not visible to readers yet). */
-  async prepare(batch: ReleaseBatch): Promise<void> {
+  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = nextTick): Promise<void> {
     if (this.pending.has(batch)) return;
     const rel = path.join(batch.table, batch.partition);
     const stagingDir = path.join(this.stagingDir, rel);
@@ -95,6 +97,8 @@ export class FileSink implements ReplaySink {
     const staged: Staged[] = [];
     this.pending.set(batch, staged);
     for (const file of batch.files) {
+      // writeParquet blocks: let a release that falls due meanwhile go out between files.
+      await pause();
       const stagedPath = path.join(stagingDir, file.name);
       try {
         file.frame.writeParquet(stagedPath);
@@ -102,8 +106,6 @@ export class FileSink implements ReplaySink {
         throw new SinkError(stagedPath, `cannot write parquet: ${describe(e)}. Check free disk space and permissions.`, e);
       }
       staged.push({ staged: stagedPath, target: path.join(this.inputDir, rel, file.name), rows: file.frame.height });
-      // writeParquet blocks: let a release that falls due meanwhile go out between files.
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 

@@ -1,17 +1,26 @@
 import { existsSync } from "node:fs";
+import * as path from "node:path";
 import type { Command } from "commander";
+import { AbortedError } from "../../errors";
 import { generateDataset, GENERATE_DEFAULTS } from "../../generate";
+import { REPORT_DEFAULTS } from "../../report/report";
+import { formatPipelineSummary, runCoursePipeline, writeCourseReport, type CoursePipelineResult } from "../../report/pipeline";
+import { parseSpeed } from "../../replay/options";
 import { Replay } from "../../replay/replay";
 import type { ReplaySummary } from "../../replay/types";
 import { FileSink, FILE_SINK_DEFAULTS } from "../../sinks/files";
-import { runReplayCommand } from "./replay";
+import { progressPrinter, runReplayCommand } from "./replay";
 
 /** Options of the main job; every field has the default the README's quick start uses. */
 export interface MainJobOptions {
   /** Dataset folder; generated with the generator's defaults when missing. Default `data/bdd`. */
   data?: string;
-  /** File-stream output folder. Default `results/stream`. */
+  /** File-stream output folder (`input/` from the replay, `output/` from the queries). Default `results/stream`. */
   out?: string;
+  /** The HTML report. Default `results/report.html`. */
+  report?: string;
+  /** Replay speed. Default "max". */
+  speed?: string;
 }
 
 /**
@@ -26,22 +35,59 @@ export async function ensureDataset(data: string, log: (line: string) => void = 
 }
 
 /**
- * Step 2 of the main job: replay the dataset at speed "max" into the file stream, print the summary.
- * Later steps (queries, report) chain after it.
+ * A replay alone at speed "max" into the file stream, summary printed (`streamlab replay --speed max`).
+ * The main job runs {@link pipelineStep} instead, which replays while the queries run.
  */
-export async function replayStep(options: Required<MainJobOptions>): Promise<ReplaySummary> {
+export async function replayStep(options: Required<Pick<MainJobOptions, "data" | "out">>): Promise<ReplaySummary> {
   return runReplayCommand((signal, onProgress) => new Replay({ data: options.data, sinks: new FileSink({ out: options.out }), speed: "max", signal, onProgress }));
+}
+
+/**
+ * Step 2 of the main job: replay the dataset into the file stream while the simple, windowed and
+ * joined queries run on it; once the replay has ended they drain and flush. Prints the final
+ * results summary. Ctrl-C stops everything cleanly (AbortedError: exit code 130).
+ */
+export async function pipelineStep(options: Required<MainJobOptions>): Promise<CoursePipelineResult> {
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once("SIGINT", onSigint);
+  const progress = progressPrinter();
+  try {
+    const result = await runCoursePipeline({
+      data: options.data, out: options.out, speed: parseSpeed(options.speed, "--speed"),
+      signal: controller.signal, onReplayProgress: progress.onProgress,
+    });
+    progress.clear();
+    console.log(formatPipelineSummary(result));
+    if (controller.signal.aborted) throw new AbortedError("The main job");
+    return result;
+  } finally {
+    progress.clear();
+    process.removeListener("SIGINT", onSigint);
+  }
 }
 
 export function register(program: Command): void {
   program
     .command("main")
-    .description("The main job (npm start): generate data/bdd if it is missing, replay it at full speed into the file stream results/stream, and print the summary.")
+    .description(
+      "The main job (npm start): generate data/bdd if it is missing, replay it into the file stream results/stream while the simple, " +
+        "windowed and joined queries run on it, print the results summary, and write the HTML report results/report.html.",
+    )
     .option("--data <dir>", "dataset folder (generated with the generator's defaults when missing)", "data/bdd")
-    .option("--out <dir>", "file-stream output folder (input/ and staging/ are cleared first)", FILE_SINK_DEFAULTS.out)
-    .addHelpText("after", "\nSame as: npx streamlab generate (if needed) && npx streamlab replay --speed max --out results/stream")
+    .option("--out <dir>", "file-stream folder: the replay writes <out>/input (cleared first), the queries <out>/output", FILE_SINK_DEFAULTS.out)
+    .option("--report <file>", "the HTML report (charts with plotly.js inlined: opens offline)", REPORT_DEFAULTS.file)
+    .option("--speed <n|max>", '1 = real time, 10 = ten times faster, "max" = no waiting', "max")
+    .addHelpText(
+      "after",
+      "\nSame as: npx streamlab generate (if needed), npx streamlab replay --speed max while npx streamlab query simple|windowed|joined run on\n" +
+        "results/stream, then the charts of docs/analysis.md written to results/report.html.",
+    )
     .action(async (opts: Required<MainJobOptions>) => {
       await ensureDataset(opts.data);
-      await replayStep(opts);
+      const result = await pipelineStep(opts);
+      const file = await writeCourseReport(result, opts.report);
+      const shown = path.relative(process.cwd(), file);
+      console.log(`\nReport: ${shown.startsWith("..") ? file : shown} (open it in a browser; it works offline)`);
     });
 }

@@ -1,0 +1,170 @@
+/**
+ * The course's three queries on the file stream WHILE a replay writes it, ending by themselves
+ * once the replay has ended: each source polls one last time after the end, then reports itself
+ * exhausted, so the engine flushes every open window and unmatched join row (semantics.md, "At the
+ * end of a bounded input") and the query ends. `trigger: "once"` cannot do this (it reads what is
+ * there when it starts) and `stop()` would drop the open state.
+ */
+import * as path from "node:path";
+import { OptionError } from "../errors";
+import type { Table } from "../dataset/types";
+import { Agg } from "../stream/aggregate";
+import type { Duration } from "../stream/options";
+import { COURSE_OUTPUTS, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQuerySummary } from "../stream/queries";
+import type { StreamingQuery } from "../stream/query";
+import { parquetSink } from "../stream/sinks/parquet";
+import { fileStreamSource } from "../stream/sources/fileStream";
+import { readStream } from "../stream/stream-frame";
+import type { ProgressRecord, StreamSource } from "../stream/types";
+import { window } from "../stream/window";
+
+/** Options of {@link startCourseQueries}; the query parameters default to the course's. */
+export interface CourseQueriesOptions {
+  /** The file stream's root (holding `locations/`, `accelerations/`); default `results/stream/input`. */
+  input?: string;
+  /** Output root: `simple/{locations,accelerations}`, `windowed/`, `stream-joined/`; default `results/stream/output`. */
+  output?: string;
+  /** The end of the input: when it settles (e.g. the replay's promise), the queries drain, flush and end. Default: run until stopped. */
+  until?: Promise<unknown>;
+  /** Watermark delay on `timestamp` (windowed, joined); default `"30 seconds"`. */
+  watermark?: Duration;
+  /** Window size (windowed); default `"15 seconds"`. */
+  window?: Duration;
+  /** Join time bound (joined); default `"1.5 seconds"`. */
+  within?: Duration;
+  /** Aborting it stops every query after its batch in progress (no flush). */
+  signal?: AbortSignal;
+  /** Called after every micro-batch with its progress record and the query's name (`simple-locations`, `windowed`, `joined`, …). */
+  onProgress?: (progress: ProgressRecord, query: string) => void;
+}
+
+/** The three running queries. */
+export interface CourseQueries {
+  /** The streaming queries of each course query (the simple query runs one per table). */
+  readonly queries: Record<CourseQueryKind, StreamingQuery[]>;
+  /** Output folders: `simple` → the two table folders; `windowed`, `joined` → one folder. */
+  readonly outputs: { simple: Record<Table, string>; windowed: string; joined: string };
+  /** Resolves with each query's summary once all ended; rejects with the first failure. */
+  awaitTermination(): Promise<Record<CourseQueryKind, CourseQuerySummary>>;
+  /** Stops all after the batch in progress (no flush) and resolves with the summaries. */
+  stop(): Promise<Record<CourseQueryKind, CourseQuerySummary>>;
+  summaries(): Record<CourseQueryKind, CourseQuerySummary>;
+}
+
+/**
+ * Wraps a source so that it is exhausted once `ended()` was true before a poll that found nothing
+ * new: everything the replay wrote before its end has then been read.
+ */
+export function untilEnded(source: StreamSource, ended: () => boolean): StreamSource {
+  let drained = false;
+  return {
+    name: source.name,
+    async poll(signal) {
+      const endedBefore = ended(); // checked before listing, so no file renamed after it is missed
+      const chunks = await source.poll(signal);
+      if (endedBefore && chunks.every((c) => c.frame.height === 0)) drained = true;
+      return chunks;
+    },
+    exhausted: () => drained || source.exhausted(),
+    skipped: () => source.skipped(),
+    close: () => source.close(),
+  };
+}
+
+function summarize(kind: CourseQueryKind, queries: StreamingQuery[], outputs: string[]): CourseQuerySummary {
+  const s: CourseQuerySummary = { kind, batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0, skipped: [], outputs, errors: [] };
+  for (const q of queries) {
+    const t = q.totals;
+    s.batches += t.batches;
+    for (const [k, v] of Object.entries(t.inputRows)) s.inputRows[k] = (s.inputRows[k] ?? 0) + v;
+    s.outputRows += t.outputRows;
+    s.rowsDroppedByWatermark += t.rowsDroppedByWatermark;
+    s.skipped.push(...q.skipped());
+    if (q.exception) s.errors.push(q.exception.message);
+  }
+  return s;
+}
+
+/**
+ * Starts the course's simple, windowed and joined queries on the file stream (parquet output under
+ * `output`), with the course's parameters; pass the replay's promise as `until` and they end by
+ * themselves, with every window final, once the replay has ended. Same queries and output schemas
+ * as `simpleQuery()`, `windowedQuery()` (update mode) and `joinedQuery()` (full outer).
+ *
+ * @example
+ * const run = replay({ data: "data/bdd", sinks: new FileSink({ out: "results/stream" }), speed: 10 });
+ * const queries = startCourseQueries({ until: run, onProgress: (p, q) => console.log(q, p.batchId) });
+ * const [replaySummary, summaries] = await Promise.all([run, queries.awaitTermination()]);
+ * summaries.windowed.outputRows; // rows written to results/stream/output/windowed
+ */
+export function startCourseQueries(options: CourseQueriesOptions = {}): CourseQueries {
+  if (options === null || typeof options !== "object") throw new OptionError("startCourseQueries", options, "an options object, or nothing for the course's defaults");
+  if (options.until !== undefined && typeof (options.until as { then?: unknown })?.then !== "function") throw new OptionError("until", typeof options.until, "a promise that settles when the input ends, e.g. the replay() promise");
+  const input = options.input ?? COURSE_QUERY_DEFAULTS.input;
+  const output = options.output ?? COURSE_QUERY_DEFAULTS.output;
+  const watermark = options.watermark ?? COURSE_QUERY_DEFAULTS.watermark;
+  const within = options.within ?? COURSE_QUERY_DEFAULTS.within;
+  const size = window("timestamp", options.window ?? COURSE_QUERY_DEFAULTS.window); // validates the duration
+
+  let ended = false;
+  // A failed replay ends the input too: the queries keep what arrived, and the caller sees the replay's error.
+  options.until?.then(() => { ended = true; }, () => { ended = true; });
+  const source = (table: Table): StreamSource => untilEnded(fileStreamSource({ dir: path.join(input, table), name: table, table }), () => ended);
+  const write = (name: string, mode: "append" | "update", dir: string) => ({
+    name,
+    mode,
+    sinks: [parquetSink({ dir })],
+    signal: options.signal,
+    onProgress: options.onProgress === undefined ? undefined : (p: ProgressRecord) => options.onProgress!(p, name),
+  });
+
+  const outputs = {
+    simple: { locations: path.join(output, COURSE_OUTPUTS.simple, "locations"), accelerations: path.join(output, COURSE_OUTPUTS.simple, "accelerations") },
+    windowed: path.join(output, COURSE_OUTPUTS.windowed),
+    joined: path.join(output, COURSE_OUTPUTS.joined),
+  };
+  // The same plans as lib/stream/queries.ts, whose helpers build their own sources.
+  const simple = (["locations", "accelerations"] as const).map((t) => readStream(source(t)).writeStream(write(`simple-${t}`, "append", outputs.simple[t])).start());
+  const windowed = readStream(source("locations"))
+    .withWatermark("timestamp", watermark)
+    .groupBy("ride_id", size)
+    .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") })
+    .writeStream(write("windowed", "update", outputs.windowed))
+    .start();
+  const joined = readStream(source("locations"))
+    .withWatermark("timestamp", watermark)
+    .select("uuid", "timestamp", "speed", "latitude", "longitude")
+    .join(readStream(source("accelerations")).withWatermark("timestamp", watermark).select("uuid", "timestamp", "x", "y", "z"), {
+      on: "uuid", within, how: "full", leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp",
+    })
+    .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id")
+    .writeStream(write("joined", "append", outputs.joined))
+    .start();
+
+  const queries: Record<CourseQueryKind, StreamingQuery[]> = { simple, windowed: [windowed], joined: [joined] };
+  const summaries = (): Record<CourseQueryKind, CourseQuerySummary> => ({
+    simple: summarize("simple", simple, Object.values(outputs.simple)),
+    windowed: summarize("windowed", [windowed], [outputs.windowed]),
+    joined: summarize("joined", [joined], [outputs.joined]),
+  });
+  const all = [...simple, windowed, joined];
+  return {
+    queries,
+    outputs,
+    summaries,
+    async awaitTermination() {
+      // One failing query stops the others: half a pipeline would hide the failure.
+      const results = await Promise.allSettled(all.map((q) => q.awaitTermination().catch(async (e) => {
+        await Promise.all(all.map((other) => other.stop()));
+        throw e;
+      })));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      return summaries();
+    },
+    async stop() {
+      await Promise.all(all.map((q) => q.stop()));
+      return summaries();
+    },
+  };
+}
