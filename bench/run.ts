@@ -6,8 +6,9 @@
  *   npm run bench -- --quick           smoke-sized run: bench/results/<date>-quick.{json,md}
  *   npm run bench -- --only replay,publish   run some sections; the others are listed as not run
  *   npm run bench -- --out DIR         write the results somewhere else (tests use a temp folder)
+ *   npm run bench -- --engine-minutes 30 --spark-cap 300   resize section 3's large stream / Spark's time cap
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,7 +45,7 @@ const TARGETS: Record<SectionId, string> = {
 };
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: [...SECTION_IDS] as SectionId[], out: path.join(ROOT, "bench", "results") };
+  const o = { quick: false, only: [...SECTION_IDS] as SectionId[], out: path.join(ROOT, "bench", "results"), engineMinutes: 0, sparkCap: -1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") o.quick = true;
@@ -54,8 +55,10 @@ function parseArgs(argv: string[]) {
       if (bad.length) throw new Error(`--only: unknown section(s) ${bad.join(", ")}; choose from ${SECTION_IDS.join(", ")}`);
       o.only = want as SectionId[];
     } else if (a === "--out") o.out = path.resolve(argv[++i]);
+    else if (a === "--engine-minutes") o.engineMinutes = Number(argv[++i]);
+    else if (a === "--spark-cap") o.sparkCap = Number(argv[++i]);
     else if (a === "--help" || a === "-h") {
-      console.log(readFileSync(__filename, "utf8").split("\n").slice(1, 10).map((l) => l.replace(/^ \*\s?/, "")).join("\n"));
+      console.log(readFileSync(__filename, "utf8").split("\n").slice(1, 10).map((l) => l.replace(/^ \*\s?/, "")).filter((l) => l !== "/").join("\n"));
       process.exit(0);
     } else throw new Error(`unknown option ${a} (see npm run bench -- --help)`);
   }
@@ -63,12 +66,9 @@ function parseArgs(argv: string[]) {
 }
 
 function tryRun(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 }).trim();
-  } catch (e) {
-    const err = e as { stderr?: string };
-    return (err.stderr ?? "").toString().trim() || "not available";
-  }
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
+  if (r.error) return "not available";
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() || "not available";
 }
 
 async function versions(): Promise<Record<string, string>> {
@@ -93,7 +93,10 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const log = (m: string) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${m}`);
-  const ctx = new Ctx(mode, PROFILES[mode], log);
+  const profile = structuredClone(PROFILES[mode]);
+  if (opts.engineMinutes > 0) profile.engine.minutesLarge = opts.engineMinutes;
+  if (opts.sparkCap >= 0) profile.engine.sparkCapSeconds = opts.sparkCap;
+  const ctx = new Ctx(mode, profile, log);
   log(`${mode} run: ${opts.only.join(", ")} (data cache and scratch: ${WORK})`);
 
   // Start the project's broker when none is reachable, and stop it again at the end.

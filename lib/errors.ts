@@ -74,10 +74,32 @@ export class StreamlabError extends Error {
   }
 }
 
-/** A bad option value: names the option, the value, and what is accepted. */
+/**
+ * A bad option value: names the option, the value, and what is accepted. A command-line flag
+ * (`--window`) reads as typed: `Invalid option --window "fifteen": …`; a library option as
+ * `Invalid option window="fifteen": …`.
+ */
 export class OptionError extends StreamlabError {
+  readonly option: string;
+  readonly value: unknown;
+  /** What is accepted, e.g. `expected a duration like "30 seconds"`. */
+  readonly expected: string;
+
   constructor(option: string, value: unknown, expected: string, cause?: unknown) {
-    super("BAD_OPTION", `Invalid option ${option}=${JSON.stringify(value)}: ${expected}.`, { context: { option, value }, cause });
+    const shown = option.startsWith("-") ? `${option} ${JSON.stringify(value)}` : `${option}=${JSON.stringify(value)}`;
+    super("BAD_OPTION", `Invalid option ${shown}: ${expected}.`, { context: { option, value }, cause });
+    this.option = option;
+    this.value = value;
+    this.expected = expected;
+  }
+
+  /**
+   * The same error naming the option differently, e.g. the CLI flag the value came from.
+   * @example
+   * new OptionError("window", "x", "a duration").renamed("--window").message; // 'Invalid option --window "x": a duration.'
+   */
+  renamed(option: string): OptionError {
+    return new OptionError(option, this.value, this.expected, this.cause);
   }
 }
 

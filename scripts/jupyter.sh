@@ -50,8 +50,10 @@ ensure_venv() {
   fi
   local python=${STREAMLAB_PYTHON:-python3}
   command -v "$python" >/dev/null 2>&1 \
-    || die "no '$python' found: install Python 3.10+ (with venv), or activate a conda env made from environment.yml"
+    || die "no '$python' found: install Python 3.11+ (with venv), or activate a conda env made from environment.yml"
   if [ ! -x "$VENV/bin/python" ]; then
+    "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+      || die "$python is $($python --version 2>&1); requirements-jupyter.txt needs Python 3.11+ (IPython 9): set STREAMLAB_PYTHON=python3.11, or use conda (environment.yml)"
     note "creating $VENV with $($python --version 2>&1)"
     "$python" -m venv "$VENV" \
       || die "'$python -m venv' failed: on Debian/Ubuntu install python3-venv, or set STREAMLAB_PYTHON to another python"

@@ -53,6 +53,8 @@ def main():
     ap.add_argument("--files-per-trigger", default="1", help="per input, comma-separated")
     ap.add_argument("--shuffle-partitions", type=int, default=2)
     ap.add_argument("--driver-memory", default="2g")
+    ap.add_argument("--max-seconds", type=float, default=0,
+                    help="stop a query after this long (0 = run to the end); the rate then covers the completed micro-batches")
     a = ap.parse_args()
 
     from pyspark.sql import SparkSession
@@ -115,17 +117,35 @@ def main():
                 df.withColumn("batch_id", F.lit(batch_id).cast("long")).write.mode("append").parquet(out)
 
             t0 = time.perf_counter()
+            t0_wall = time.time()
             sq = (result.writeStream.outputMode(mode).trigger(availableNow=True)
                   .option("checkpointLocation", ckpt).foreachBatch(write).start())
-            sq.awaitTermination()
-            ms = (time.perf_counter() - t0) * 1000
-            batches = len(sq.recentProgress)
-            in_rows = sum(p.get("numInputRows", 0) for p in (json_progress(x) for x in sq.recentProgress))
-            runs.append({"input": inp, "query": q, "ms": ms, "batches": batches, "inputRows": in_rows,
-                         "filesPerTrigger": int(fpt), "out": out})
+            capped = False
+            while not sq.awaitTermination(1):
+                if a.max_seconds and time.perf_counter() - t0 > a.max_seconds:
+                    capped = True
+                    break
+            progress = [json_progress(x) for x in sq.recentProgress]
+            if capped:
+                sq.stop()
+                # Rate over the completed micro-batches: up to the end of the last one.
+                done = [p for p in progress if p.get("durationMs", {}).get("triggerExecution") is not None]
+                last = done[-1] if done else None
+                ms = ((iso_seconds(last["timestamp"]) + last["durationMs"]["triggerExecution"] / 1000) - t0_wall) * 1000 if last else None
+            else:
+                ms = (time.perf_counter() - t0) * 1000
+            in_rows = sum(p.get("numInputRows", 0) for p in progress)
+            runs.append({"input": inp, "query": q, "ms": ms, "batches": len(progress), "inputRows": in_rows,
+                         "filesPerTrigger": int(fpt), "out": out, "capped": capped,
+                         "cappedAfterMs": (time.perf_counter() - t0) * 1000 if capped else None})
     emit({"baseline": "spark", "sparkVersion": spark.version, "sessionMs": session_ms, "runs": runs,
           "jvmPeakRssMb": jvm_peak_rss_mb(spark)})
     spark.stop()
+
+
+def iso_seconds(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def json_progress(p):

@@ -20,7 +20,7 @@ export async function memorySection(ctx: Ctx): Promise<Parts> {
   for (const [label, run] of [[`~${ctx.p.engine.minutesSmall} min`, small], [`~${ctx.p.engine.minutesLarge} min`, large]] as const) {
     if (run.oursError) notMeasured.push(`streamlab ${label}: ${run.oursError}`);
     if (run.sparkError) notMeasured.push(`Spark ${label}: ${run.sparkError}`);
-    rows.push([label, round(run.ds.duration / 60, 1), fmt.int(run.ds.rows.accelerations + run.ds.rows.locations), run.ours ? fmt.mb(run.ours.peakRssMb) : "not measured", fmt.int(state(run.ours, "windowed")), fmt.int(state(run.ours, "joined")), run.spark ? fmt.mb(run.spark.jvmPeakRssMb) : run.sparkError ? "not measured" : "not run (quick)"]);
+    rows.push([label, round(run.ds.duration / 60, 1), fmt.int(run.ds.rows.accelerations + run.ds.rows.locations), run.ours ? fmt.mb(run.ours.peakRssMb) : "not measured", fmt.int(state(run.ours, "windowed")), fmt.int(state(run.ours, "joined")), run.spark ? `${fmt.mb(run.spark.jvmPeakRssMb)}${run.spark.runs?.some((r: any) => r.capped) ? " (stopped at the cap)" : ""}` : run.sparkError ? "not measured" : "not run (quick)"]);
   }
   const a = small.ours?.peakRssMb;
   const b = large.ours?.peakRssMb;

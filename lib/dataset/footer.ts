@@ -22,8 +22,10 @@ export async function readParquetFooter(bytes: Buffer, file: string): Promise<Pa
     const why = e instanceof Error ? e.message : String(e);
     throw new DataError("BAD_PARQUET", file, `is not a complete parquet file (${bytes.length} bytes; ${why}): truncated or not parquet. Delete it or write it again.`, { cause: e });
   }
-  const count = reader.getRowCount();
-  const footer = { rows: typeof count === "number" ? count : count.toNumber(), columns: Object.keys(reader.getSchema().fields) };
-  await reader.close();
-  return footer;
+  try {
+    const count = reader.getRowCount();
+    return { rows: typeof count === "number" ? count : count.toNumber(), columns: Object.keys(reader.getSchema().fields) };
+  } finally {
+    await reader.close();
+  }
 }

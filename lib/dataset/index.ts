@@ -3,5 +3,5 @@ export { DISCOVER_DEFAULTS, type DiscoverOptions } from "./options";
 export { SCHEMA, requiredColumns, validateFrame, polarsDtype, type ColumnSpec, type DtypeName } from "./schema";
 export { PARTITION_FORM, parsePartitionName, formatPartitionName } from "./partition-name";
 export { discoverDataset } from "./discover";
-export { readParquetFile, readPartition, type ReadOptions } from "./read";
+export { readParquetChecked, readParquetFile, readPartition, type ReadOptions } from "./read";
 export { loadDataset, type LoadedDataset } from "./load";

@@ -14,16 +14,17 @@ export interface ReadOptions {
 }
 
 /**
- * Reads one parquet file of `table` and validates its schema.
+ * Reads any parquet file with the checks that keep a bad file from reaching (and possibly
+ * crashing) the native reader: readable, not empty, a complete footer, decodable. No schema check:
+ * {@link readParquetFile} adds the table's.
  *
- * Throws DataError: `EMPTY_FILE` (0 bytes), `BAD_PARQUET` (truncated, not parquet, or any
- * polars read error), `MISSING_COLUMN` / `BAD_COLUMN_TYPE` (schema). A file with 0 rows is valid.
+ * Throws DataError: `EMPTY_FILE` (0 bytes), `BAD_PARQUET` (unreadable, truncated, not parquet, or
+ * any polars read error).
  *
  * @example
- * const frame = await readParquetFile("data/bdd/locations/t=000.0/<uuid>.parquet", "locations");
- * frame.height; // 1
+ * const frame = await readParquetChecked("results/stream/input/events/t=000.0/a.parquet");
  */
-export async function readParquetFile(file: string, table: Table): Promise<pl.DataFrame> {
+export async function readParquetChecked(file: string): Promise<pl.DataFrame> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(file);
@@ -34,14 +35,27 @@ export async function readParquetFile(file: string, table: Table): Promise<pl.Da
     throw new DataError("EMPTY_FILE", file, "is empty (0 bytes), probably an interrupted write; delete it or write it again.");
   }
   await readParquetFooter(bytes, file);
-  let frame: pl.DataFrame;
   try {
     // The native reader throws a plain Error on corrupt pages (fuzz-tested in
     // test/unit/dataset-read.test.ts); the footer check above catches truncated files first.
-    frame = pl.readParquet(bytes);
+    return pl.readParquet(bytes);
   } catch (e) {
     throw new DataError("BAD_PARQUET", file, `cannot be decoded as parquet (${e instanceof Error ? e.message : String(e)}). Delete it or write it again.`, { cause: e });
   }
+}
+
+/**
+ * Reads one parquet file of `table` and validates its schema.
+ *
+ * Throws DataError: `EMPTY_FILE` (0 bytes), `BAD_PARQUET` (truncated, not parquet, or any
+ * polars read error), `MISSING_COLUMN` / `BAD_COLUMN_TYPE` (schema). A file with 0 rows is valid.
+ *
+ * @example
+ * const frame = await readParquetFile("data/bdd/locations/t=000.0/<uuid>.parquet", "locations");
+ * frame.height; // 1
+ */
+export async function readParquetFile(file: string, table: Table): Promise<pl.DataFrame> {
+  const frame = await readParquetChecked(file);
   validateFrame(table, frame, file);
   return frame;
 }

@@ -7,7 +7,8 @@ import { KafkaError, OptionError } from "../errors";
 import { createClient, probeBrokers } from "./client";
 import { resolveConfig } from "./config";
 import { asKafkaError, topicMissing } from "./failures";
-import { KAFKA_DEFAULTS, positiveInt, type KafkaOptions } from "./options";
+import { positiveInt } from "../options";
+import { KAFKA_DEFAULTS, type KafkaOptions } from "./options";
 import { topicName } from "./topics";
 import type { CreateTopicsResult, KafkaConfig, TopicDescription } from "./types";
 

@@ -3,7 +3,8 @@
  * `LastnameFirstname` topic prefix and client id.
  */
 import { OptionError } from "../errors";
-import { KAFKA_DEFAULTS, KAFKA_PRESETS, logLevelOption, parseBootstrap, positiveInt, type KafkaOptions } from "./options";
+import { positiveInt } from "../options";
+import { KAFKA_DEFAULTS, KAFKA_PRESETS, logLevelOption, parseBootstrap, type KafkaOptions } from "./options";
 import { validateTopic } from "./topics";
 import type { KafkaConfig } from "./types";
 

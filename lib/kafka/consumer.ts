@@ -14,7 +14,8 @@ import { resolveConfig } from "./config";
 import { asKafkaError } from "./failures";
 import { topicName } from "./topics";
 import { messagesToFrame, type MessagesToFrameOptions } from "./frame";
-import { countOrInfinity, positiveInt, type KafkaOptions } from "./options";
+import { countOrInfinity, positiveInt } from "../options";
+import type { KafkaOptions } from "./options";
 import type { ConsumedMessage, KafkaConfig } from "./types";
 
 export type StartFrom = "earliest" | "latest";
@@ -102,6 +103,7 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   private readonly positions = new Map<string, { topic: string; partition: number; offset: number }>();
   private failure: KafkaError | undefined;
   private closing: Promise<void> | undefined;
+  private readonly cleanups: Array<() => void> = [];
   private consumed = 0;
 
   /** @internal use {@link subscribe} */
@@ -134,6 +136,21 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
 
   private wake(list: Array<() => void>): void {
     for (const w of list.splice(0)) w();
+  }
+
+  private unwait(waiter: () => void): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  /** @internal readers currently blocked in `next()` (for tests). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** @internal runs `cleanup` once when the subscription closes (e.g. removes an abort listener). */
+  onClose(cleanup: () => void): void {
+    this.cleanups.push(cleanup);
   }
 
   /** True once closed (by `close()` or the signal). */
@@ -169,9 +186,11 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {
-        const timer = Number.isFinite(left) ? setTimeout(done, left) : undefined;
-        function done() { if (timer) clearTimeout(timer); resolve(); }
-        this.waiters.push(done);
+        // On timeout the waiter takes itself off the list: a reader polling an idle topic with
+        // short timeouts must not pile up one stale waiter per call.
+        const timer = Number.isFinite(left) ? setTimeout(() => { this.unwait(wake); resolve(); }, left) : undefined;
+        const wake = (): void => { clearTimeout(timer); resolve(); };
+        this.waiters.push(wake);
       });
     }
   }
@@ -264,6 +283,7 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   close(): Promise<void> {
     if (!this.closing) {
       this.closing = (async () => {
+        for (const cleanup of this.cleanups.splice(0)) cleanup();
         this.wake(this.waiters);
         await this.consumer.disconnect().catch(() => {});
       })();
@@ -351,9 +371,15 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
     await sub.close();
     throw asKafkaError(e, config, topics.join(","));
   }
-  if (options.signal) {
-    const signal = options.signal;
-    signal.addEventListener("abort", () => void sub.close(), { once: true });
+  const signal = options.signal;
+  if (signal) {
+    // Removed when the subscription closes: a long-lived signal (one AbortController for a whole
+    // notebook) would otherwise keep every closed subscription, and its listener, alive.
+    const onAbort = (): void => void sub.close();
+    signal.addEventListener("abort", onAbort, { once: true });
+    sub.onClose(() => signal.removeEventListener("abort", onAbort));
+    // Aborted while connecting: the listener came too late to see it.
+    if (signal.aborted) await sub.close();
   }
   return sub;
 }

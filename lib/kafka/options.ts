@@ -56,19 +56,8 @@ export function parseBootstrap(value: string | string[], option = "bootstrap"): 
   return list;
 }
 
-export function positiveInt(option: string, value: unknown, fallback: number, min = 1): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new OptionError(option, value, `expected a whole number >= ${min}`);
-  return value;
-}
-
-/** A whole number >= 0, or Infinity (for "no limit"). */
-export function countOrInfinity(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (value === Infinity) return value;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw new OptionError(option, value, "expected a whole number >= 0 (or Infinity)");
-  return value;
-}
+/** Shared with every other options.ts (lib/options.ts); re-exported here where they first lived. */
+export { positiveInt, countOrInfinity } from "../options";
 
 export function logLevelOption(value: unknown): KafkaLogLevel {
   const v = value ?? process.env.STREAMLAB_KAFKA_LOG ?? KAFKA_DEFAULTS.logLevel;

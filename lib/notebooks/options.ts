@@ -23,7 +23,11 @@ type Env = Record<string, string | undefined>;
 
 /**
  * The project folder (the one whose package.json is named `streamlab`), found from this module's
- * own location: it works from `lib/` (tsx) and from `dist/lib/` (notebooks).
+ * own location: it works from `lib/` (tsx) and from `dist/lib/` (notebooks). Falls back to the
+ * current folder when no such package.json is above it.
+ *
+ * @example
+ * projectRoot(); // "/home/me/streamlab", also when called from a notebook in notebooks/
  */
 export function projectRoot(from: string = __dirname): string {
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {

@@ -1,4 +1,5 @@
 import { OptionError } from "../errors";
+import { positiveInt, positiveNumber } from "../options";
 import { discoverDataset, readPartition } from "../dataset";
 import type { DatasetScan, Partition, PartitionData } from "../dataset/types";
 import { systemClock, type Clock } from "./clock";
@@ -108,14 +109,6 @@ function isSink(s: unknown): s is ReplaySink {
   return typeof o === "object" && o !== null && ["open", "write", "close", "stats"].every((k) => typeof (o as Record<string, unknown>)[k] === "function");
 }
 
-function positive(option: string, value: unknown, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new OptionError(option, value, integer ? "a whole number of 1 or more" : "a number of seconds above 0");
-  }
-  return value;
-}
-
 /** Applies the defaults and validates every option; throws OptionError (BAD_OPTION) naming the option. */
 export function resolveReplayOptions(options: ReplayOptions): ResolvedReplayOptions {
   if (typeof options !== "object" || options === null) throw new OptionError("options", options, "an options object such as { sinks: new FileSink() }");
@@ -133,8 +126,8 @@ export function resolveReplayOptions(options: ReplayOptions): ResolvedReplayOpti
   if (typeof loop !== "boolean") throw new OptionError("loop", loop, "true or false");
   const schedule = options.schedule ?? REPLAY_DEFAULTS.schedule;
   if (!SCHEDULES.includes(schedule)) throw new OptionError("schedule", schedule, `one of ${SCHEDULES.map((s) => `"${s}"`).join(", ")}`);
-  const timeLimit = positive("timeLimit", options.timeLimit, false);
-  const maxEvents = positive("maxEvents", options.maxEvents, true);
+  const timeLimit = positiveNumber("timeLimit", options.timeLimit, undefined, "a number of seconds above 0");
+  const maxEvents = positiveInt("maxEvents", options.maxEvents, undefined);
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionError("signal", typeof signal, "an AbortSignal (from new AbortController().signal)");
   const onProgress = options.onProgress;

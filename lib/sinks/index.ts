@@ -2,6 +2,7 @@ import { OptionError } from "../errors";
 import type { ReplaySink } from "../replay/types";
 import { FileSink } from "./files";
 import { KafkaSink } from "./kafka";
+import type { KafkaOptions } from "../kafka/options";
 
 export * from "./files";
 export * from "./memory";
@@ -10,16 +11,16 @@ export * from "./memory";
 export type SinkKind = "files" | "kafka";
 export const SINK_KINDS: readonly SinkKind[] = ["files", "kafka"];
 
-/** Options of `createSink`: each kind reads the fields it knows. */
-export interface CreateSinkOptions {
+/**
+ * Options of `createSink`: each kind reads the fields it knows. The kafka sink takes the connection
+ * options every Kafka helper takes ({@link KafkaOptions}: `bootstrap`, `preset`, `topicPrefix`,
+ * `firstName` + `lastName`, …).
+ */
+export interface CreateSinkOptions extends KafkaOptions {
   /** files: output folder (default `results/stream`). */
   out?: string;
   /** files: append to `<out>/input/` instead of clearing it (default false). */
   keep?: boolean;
-  /** kafka: bootstrap server `host:port`. */
-  bootstrap?: string;
-  /** kafka: prefix of the topic names. */
-  topicPrefix?: string;
 }
 
 /**
@@ -33,7 +34,10 @@ export function createSink(kind: SinkKind, options: CreateSinkOptions = {}): Rep
   if (kind === "files") return new FileSink({ out: options.out, keep: options.keep });
 
   // ---- kafka: owned by the Kafka sink (lib/sinks/kafka.ts); replace only this branch. ----
-  if (kind === "kafka") return new KafkaSink({ bootstrap: options.bootstrap, topicPrefix: options.topicPrefix });
+  if (kind === "kafka") {
+    const { out: _out, keep: _keep, ...kafka } = options;
+    return new KafkaSink(kafka);
+  }
   // ---- end kafka ----
 
   throw new OptionError("sink", kind, `one of ${SINK_KINDS.map((k) => `"${k}"`).join(", ")}`);

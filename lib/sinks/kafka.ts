@@ -1,5 +1,6 @@
 import { KafkaError, OptionError } from "../errors";
-import { KAFKA_DEFAULTS, positiveInt, type KafkaOptions } from "../kafka/options";
+import { KAFKA_DEFAULTS, type KafkaOptions } from "../kafka/options";
+import { positiveInt } from "../options";
 import { KafkaAdmin } from "../kafka/admin";
 import { resolveConfig } from "../kafka/config";
 import { frameToMessages } from "../kafka/messages";

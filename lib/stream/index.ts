@@ -14,4 +14,3 @@ export { formatWatermark } from "./time";
 export * from "./sources";
 export * from "./sinks";
 export * from "./queries";
-export * from "./queries";

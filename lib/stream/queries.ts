@@ -6,10 +6,13 @@
  */
 import * as path from "node:path";
 import { OptionError } from "../errors";
+import { oneOf, optionalString } from "../options";
 import { parseDuration } from "../duration";
 import type { Skipped } from "../dataset/types";
 import { kafkaConfig } from "../kafka/config";
-import { validateTopic } from "../kafka/topics";
+import type { KafkaOptions } from "../kafka/options";
+import { topicName } from "../kafka/topics";
+import type { KafkaConfig, KafkaPreset } from "../kafka/types";
 import { Agg } from "./aggregate";
 import { resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
 import type { StreamingQuery } from "./query";
@@ -18,7 +21,7 @@ import { kafkaSink } from "./sinks/kafka";
 import { parquetSink } from "./sinks/parquet";
 import { fileStreamSource } from "./sources/fileStream";
 import { kafkaSource } from "./sources/kafka";
-import { readStream } from "./stream-frame";
+import { readStream, type StreamFrame } from "./stream-frame";
 import type { OutputMode, ProgressRecord, StreamSink, StreamSource } from "./types";
 import { window } from "./window";
 
@@ -52,10 +55,18 @@ export interface CourseQueryOptions {
   mode?: OutputMode;
   /** `"default"` (as soon as new input is there), an interval such as `"1 second"`, or `"once"`; default `"default"`. */
   trigger?: Trigger;
-  /** Kafka brokers `host:port[,…]`; default env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092. */
-  bootstrap?: string;
-  /** Topic prefix: reads `<prefix>-locations`/`-accelerations`, writes `<prefix>-simple`/`-windowed`/`-joined`; default none. */
+  /** Kafka brokers `host:port[,…]`; default `preset`, else env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092. */
+  bootstrap?: string | string[];
+  /** A named cluster instead of `bootstrap`: `"local"` or `"course"` (see KAFKA_PRESETS). */
+  preset?: KafkaPreset;
+  /**
+   * Topic prefix: reads `<prefix>-locations`/`-accelerations`, writes `<prefix>-simple`/`-windowed`/`-joined`;
+   * default `LastnameFirstname` from `firstName`/`lastName`, else none. The same rule as every Kafka helper.
+   */
   topicPrefix?: string;
+  /** With `lastName`: the course's topic prefix `LastnameFirstname` (as in the replay's Kafka sink). */
+  firstName?: string;
+  lastName?: string;
   /** Aborting it stops the query cleanly. */
   signal?: AbortSignal;
   /** Called after every micro-batch with its progress record and the name of the query that ran it. */
@@ -121,20 +132,12 @@ interface Resolved {
   how: JoinHow;
   trigger: Trigger;
   once: boolean;
-  bootstrap?: string;
-  topicPrefix?: string;
-}
-
-function oneOf<T extends string>(option: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) throw new OptionError(option, value, `expected one of ${allowed.join(", ")}`);
-  return value as T;
+  /** The resolved connection, when Kafka is used (or a Kafka option was given). */
+  kafka?: KafkaConfig;
 }
 
 function pathOption(option: string, value: unknown, fallback: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== "string" || value.trim() === "") throw new OptionError(option, value, "expected a folder path");
-  return value;
+  return optionalString(option, value, fallback, "a folder path");
 }
 
 /** Applies the course's defaults and validates every option (OptionError naming it). */
@@ -157,23 +160,24 @@ export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryO
       throw new OptionError("mode", o.mode, `the ${kind} query supports only append (${kind === "simple" ? "a pass-through has no rows to update" : "a stream-stream join emits each joined row once, as Spark does"}); update and complete are for the windowed query`);
     }
   }
-  const bootstrap = o.bootstrap;
-  if (bootstrap !== undefined || source === "kafka" || sink === "kafka") kafkaConfig({ bootstrap }); // validates host:port
-  const topicPrefix = o.topicPrefix === undefined ? undefined : validateTopic(o.topicPrefix, "topicPrefix");
+  const kafkaOptions: KafkaOptions = { bootstrap: o.bootstrap, preset: o.preset, topicPrefix: o.topicPrefix, firstName: o.firstName, lastName: o.lastName };
+  const wantsKafka = source === "kafka" || sink === "kafka" || Object.values(kafkaOptions).some((v) => v !== undefined);
+  const kafka = wantsKafka ? kafkaConfig({ ...kafkaOptions, clientId: "streamlab-query" }) : undefined; // validates host:port and the prefix
   if (o.sinks !== undefined && (!Array.isArray(o.sinks) || o.sinks.length === 0)) throw new OptionError("sinks", o.sinks, "expected a non-empty list of StreamSinks (or leave it out and use sink)");
   return {
-    source, sink, watermark, window: size, slide: o.slide, within, how, trigger, once, bootstrap, topicPrefix,
+    source, sink, watermark, window: size, slide: o.slide, within, how, trigger, once, kafka,
     input: pathOption("input", o.input, COURSE_QUERY_DEFAULTS.input),
     output: pathOption("output", o.output, COURSE_QUERY_DEFAULTS.output),
   };
 }
 
+/** `<prefix>-<name>` by the rule every Kafka helper follows ({@link topicName}). */
 function topic(r: Resolved, name: string): string {
-  return r.topicPrefix === undefined ? name : `${r.topicPrefix}-${name}`;
+  return topicName(name, r.kafka ?? {});
 }
 
 function source(r: Resolved, table: "locations" | "accelerations"): StreamSource {
-  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.bootstrap, once: r.once });
+  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once });
   return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once });
 }
 
@@ -181,40 +185,53 @@ function source(r: Resolved, table: "locations" | "accelerations"): StreamSource
 function sink(r: Resolved, sub: string, suffix: string, key: string): { sink: StreamSink; output: string } {
   if (r.sink === "kafka") {
     const t = topic(r, suffix);
-    return { sink: kafkaSink({ topic: t, key, bootstrap: r.bootstrap }), output: t };
+    return { sink: kafkaSink({ topic: t, key, bootstrap: r.kafka?.bootstrap }), output: t };
   }
   if (r.sink === "console") return { sink: consoleSink({ name: `console ${sub}` }), output: "console" };
   const dir = path.join(r.output, sub);
   return { sink: parquetSink({ dir }), output: dir };
 }
 
+/**
+ * The summary of a course query run by several streaming queries: their totals added up, their
+ * skipped inputs and errors listed. Shared with the report's course queries.
+ */
+export function summarizeCourseQuery(kind: CourseQueryKind, queries: StreamingQuery[], outputs: string[]): CourseQuerySummary {
+  const s: CourseQuerySummary = { kind, batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0, skipped: [], outputs, errors: [] };
+  for (const q of queries) {
+    const t = q.totals;
+    s.batches += t.batches;
+    for (const [k, v] of Object.entries(t.inputRows)) s.inputRows[k] = (s.inputRows[k] ?? 0) + v;
+    s.outputRows += t.outputRows;
+    s.rowsDroppedByWatermark += t.rowsDroppedByWatermark;
+    s.skipped.push(...q.skipped());
+    if (q.exception) s.errors.push(q.exception.message);
+  }
+  return s;
+}
+
+/**
+ * Waits for every query to end; the first failure stops the others (a half-running set of
+ * queries would hide it) and is rethrown once all have ended.
+ */
+export async function awaitQueries(queries: StreamingQuery[]): Promise<void> {
+  const results = await Promise.allSettled(queries.map((q) => q.awaitTermination().catch(async (e) => {
+    await Promise.all(queries.map((other) => other.stop()));
+    throw e;
+  })));
+  const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 function courseQuery(kind: CourseQueryKind, queries: StreamingQuery[], outputs: string[]): CourseQuery {
-  const summary = (): CourseQuerySummary => {
-    const s: CourseQuerySummary = { kind, batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0, skipped: [], outputs, errors: [] };
-    for (const q of queries) {
-      const t = q.totals;
-      s.batches += t.batches;
-      for (const [k, v] of Object.entries(t.inputRows)) s.inputRows[k] = (s.inputRows[k] ?? 0) + v;
-      s.outputRows += t.outputRows;
-      s.rowsDroppedByWatermark += t.rowsDroppedByWatermark;
-      s.skipped.push(...q.skipped());
-      if (q.exception) s.errors.push(q.exception.message);
-    }
-    return s;
-  };
+  const summary = (): CourseQuerySummary => summarizeCourseQuery(kind, queries, outputs);
   return {
     kind,
     queries,
     outputs,
     summary,
     async awaitTermination() {
-      // One failing query stops its siblings: a half-running simple query would hide the failure.
-      const results = await Promise.allSettled(queries.map((q) => q.awaitTermination().catch(async (e) => {
-        await Promise.all(queries.map((other) => other.stop()));
-        throw e;
-      })));
-      const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
-      if (failed) throw failed.reason;
+      await awaitQueries(queries);
       return summary();
     },
     async stop() {
@@ -233,6 +250,38 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
     signal: o.signal,
     onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
   };
+}
+
+/**
+ * The windowed query's plan on any locations source: watermark on `timestamp`, mean speed and
+ * count per `ride_id` and window. Output columns: `ride_id, window_start, window_end, mean_speed,
+ * count, batch_id`. Used by {@link windowedQuery} and the report's course queries.
+ *
+ * @example
+ * windowedSpeeds(fileStreamSource({ dir: "results/stream/input/locations" }), { watermark: "30 seconds", window: "15 seconds" })
+ *   .writeStream({ mode: "update", sinks: [new MemoryStreamSink()] }).start();
+ */
+export function windowedSpeeds(locations: StreamSource, p: { watermark: Duration; window: Duration; slide?: Duration }): StreamFrame {
+  return readStream(locations)
+    .withWatermark("timestamp", p.watermark)
+    .groupBy("ride_id", window("timestamp", p.window, p.slide))
+    .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") });
+}
+
+/**
+ * The joined query's plan on any two sources: locations ⋈ accelerations on `uuid` within `within`,
+ * watermark on both. Output columns: `uuid, loc_timestamp, acc_timestamp, speed, latitude,
+ * longitude, x, y, z, batch_id`. Used by {@link joinedQuery} and the report's course queries.
+ *
+ * @example
+ * streamJoin(locationsSource, accelerationsSource, { watermark: "30 seconds", within: "1.5 seconds", how: "full" })
+ */
+export function streamJoin(locations: StreamSource, accelerations: StreamSource, p: { watermark: Duration; within: Duration; how: JoinHow }): StreamFrame {
+  const left = readStream(locations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "speed", "latitude", "longitude");
+  const right = readStream(accelerations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "x", "y", "z");
+  return left
+    .join(right, { on: "uuid", within: p.within, how: p.how, leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
+    .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id");
 }
 
 /**
@@ -271,10 +320,7 @@ export function simpleQuery(options: CourseQueryOptions = {}): CourseQuery {
 export function windowedQuery(options: CourseQueryOptions = {}): CourseQuery {
   const r = resolveCourseQueryOptions("windowed", options);
   const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.windowed, "windowed", "ride_id") : undefined;
-  const query = readStream(source(r, "locations"))
-    .withWatermark("timestamp", r.watermark)
-    .groupBy("ride_id", window("timestamp", r.window, r.slide))
-    .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") })
+  const query = windowedSpeeds(source(r, "locations"), r)
     .writeStream(writeOptions(r, options, "windowed", options.mode ?? "update", options.sinks ?? [out!.sink]));
   return courseQuery("windowed", [query.start()], out ? [out.output] : []);
 }
@@ -293,15 +339,7 @@ export function windowedQuery(options: CourseQueryOptions = {}): CourseQuery {
 export function joinedQuery(options: CourseQueryOptions = {}): CourseQuery {
   const r = resolveCourseQueryOptions("joined", options);
   const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.joined, "joined", "uuid") : undefined;
-  const locations = readStream(source(r, "locations"))
-    .withWatermark("timestamp", r.watermark)
-    .select("uuid", "timestamp", "speed", "latitude", "longitude");
-  const accelerations = readStream(source(r, "accelerations"))
-    .withWatermark("timestamp", r.watermark)
-    .select("uuid", "timestamp", "x", "y", "z");
-  const query = locations
-    .join(accelerations, { on: "uuid", within: r.within, how: r.how, leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
-    .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id")
+  const query = streamJoin(source(r, "locations"), source(r, "accelerations"), r)
     .writeStream(writeOptions(r, options, "joined", "append", options.sinks ?? [out!.sink]));
   return courseQuery("joined", [query.start()], out ? [out.output] : []);
 }

@@ -62,25 +62,29 @@ export async function launchBrowser(): Promise<Browser> {
 /** What a page's plotly charts drew. */
 export interface ChartsOnPage {
   plotly: boolean;
-  /** One entry per `.js-plotly-plot` element: its trace count (from plotly) and the trace groups drawn in SVG. */
-  charts: { traces: number; drawn: number; points: number }[];
+  /** One per `.js-plotly-plot` element: traces and points in its data, trace groups and points drawn in its SVG. */
+  charts: { traces: number; drawn: number; points: number; dataPoints: number }[];
   /** Text of the streamlab figure divs that could not draw (plotly.js missing). */
   failures: string[];
 }
 
+// Runs in the page (a string: the project's tsconfig has no DOM types).
+const CHARTS_SCRIPT = `(() => {
+  const plots = [...document.querySelectorAll(".js-plotly-plot")];
+  return {
+    plotly: typeof window.Plotly === "object" && typeof window.Plotly.newPlot === "function",
+    charts: plots.map((p) => ({
+      traces: Array.isArray(p.data) ? p.data.length : 0,
+      drawn: p.querySelectorAll("g.trace.scatter").length,
+      points: p.querySelectorAll("g.trace.scatter path.point").length,
+      dataPoints: (p.data || []).reduce((n, t) => n + (t.x ? t.x.length : 0), 0),
+    })),
+    failures: [...document.querySelectorAll(".streamlab-figure")].filter((d) => !d.classList.contains("js-plotly-plot")).map((d) => d.textContent || ""),
+  };
+})()`;
+
 /** Waits until `count` charts are drawn (or the timeout passes), then reports what each drew. */
 export async function chartsOnPage(page: Page, count: number, timeoutMs = 120_000): Promise<ChartsOnPage> {
-  await page.waitForFunction((n) => document.querySelectorAll(".js-plotly-plot .main-svg").length >= n, count, { timeout: timeoutMs }).catch(() => undefined);
-  return page.evaluate(() => {
-    const plots = [...document.querySelectorAll<HTMLElement & { data?: unknown[] }>(".js-plotly-plot")];
-    return {
-      plotly: typeof (window as unknown as { Plotly?: unknown }).Plotly === "object",
-      charts: plots.map((p) => ({
-        traces: Array.isArray(p.data) ? p.data.length : 0,
-        drawn: p.querySelectorAll("g.trace.scatter").length,
-        points: p.querySelectorAll("g.trace.scatter path.point").length,
-      })),
-      failures: [...document.querySelectorAll(".streamlab-figure")].filter((d) => !d.classList.contains("js-plotly-plot")).map((d) => d.textContent ?? ""),
-    };
-  });
+  await page.waitForFunction(`document.querySelectorAll(".js-plotly-plot .main-svg").length >= ${count}`, undefined, { timeout: timeoutMs }).catch(() => undefined);
+  return (await page.evaluate(CHARTS_SCRIPT)) as ChartsOnPage;
 }

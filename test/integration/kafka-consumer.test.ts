@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import pl from "nodejs-polars";
 import { createTopics } from "../../lib/kafka/admin";
 import { KafkaProducer } from "../../lib/kafka/producer";
@@ -143,5 +144,30 @@ describe("kafka consumer helpers (real broker)", function () {
     assert.equal(sub.closed, true);
     await producer.send(topic, [{ key: "late", value: "{}" }]);
     assert.equal(await sub.next(200), undefined);
+  });
+
+  // Regression (abort listener never removed): subscribe() added a listener to the caller's
+  // signal and never removed it, so one long-lived AbortController (a notebook's) collected one
+  // listener, and kept one closed subscription alive, per subscribe() call.
+  it("removes its abort listener when the subscription closes, so a long-lived signal does not pile them up", async () => {
+    const topic = uniqueTopic("listeners");
+    await produced(topic, rides(1), 1);
+    const controller = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const sub = track(await subscribe({ bootstrap: bootstrap(), topics: topic, signal: controller.signal }));
+      assert.equal(getEventListeners(controller.signal, "abort").length, 1);
+      await sub.close();
+      assert.equal(getEventListeners(controller.signal, "abort").length, 0);
+    }
+  });
+
+  // Regression (stale waiters): a next() that timed out left its wake-up function in the waiter
+  // list until the next message arrived: polling an idle topic grew that list without bound.
+  it("a next() that times out leaves no waiter behind", async () => {
+    const topic = uniqueTopic("idle");
+    await createTopics(topic, { bootstrap: bootstrap(), partitions: 1 });
+    const sub = track(await subscribe({ bootstrap: bootstrap(), topics: topic }));
+    for (let i = 0; i < 5; i++) assert.equal(await sub.next(20), undefined);
+    assert.equal(sub.waiting, 0);
   });
 });

@@ -7,7 +7,7 @@ import { KafkaProducer, readTopicMessages } from "../../lib/kafka";
 import { produceSales, SalesDatabase, saveSales, simulateSales, summarizeSales, saleOf } from "../../lib/pipelines/sales";
 import { requireBroker, uniqueTopic } from "../helpers/kafka";
 
-describe("store sales pipeline (real Kafka, real DuckDB)", function () {
+describe("store sales pipeline (real Kafka, real SQLite)", function () {
   this.timeout(120_000);
   before(requireBroker);
   let db: SalesDatabase | undefined;
@@ -23,7 +23,7 @@ describe("store sales pipeline (real Kafka, real DuckDB)", function () {
     const sales = simulateSales({ count: 300, seed: 11 });
     await produceSales(sales, { topic });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "store-"));
-    db = await SalesDatabase.open({ path: path.join(dir, "store.duckdb") });
+    db = await SalesDatabase.open({ path: path.join(dir, "store.sqlite") });
     const first = await saveSales(db, { topic, groupId: uniqueTopic("g") });
     assert.deepEqual(first, { received: 300, saved: 300, skipped: [] });
     // A second group re-reads the whole topic: the same messages delivered again.

@@ -56,16 +56,16 @@ describe("streamlab query (CLI)", function () {
   beforeEach(() => { root = mkdtempSync(path.join(tmpdir(), "streamlab-qcli-")); });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  it("rejects bad option values with BAD_OPTION naming the option, and exit code 2", async () => {
+  it("rejects bad option values with BAD_OPTION naming the flag as typed (--window, not window=), and exit code 2", async () => {
     const cases: [string[], RegExp][] = [
       [["query", "sideways"], /option query="sideways"/],
-      [["query", "windowed", "--window", "fifteen"], /option window="fifteen"/],
-      [["query", "windowed", "--slide", "20 seconds"], /option slide="20 seconds": slide must be <= window/],
-      [["query", "joined", "--how", "cross"], /option how="cross"/],
-      [["query", "joined", "--mode", "complete"], /option mode="complete"/],
-      [["query", "simple", "--sink", "s3"], /option sink="s3"/],
+      [["query", "windowed", "--window", "fifteen"], /option --window "fifteen"/],
+      [["query", "windowed", "--slide", "20 seconds"], /option --slide "20 seconds": slide must be <= window/],
+      [["query", "joined", "--how", "cross"], /option --how "cross"/],
+      [["query", "joined", "--mode", "complete"], /option --mode "complete"/],
+      [["query", "simple", "--sink", "s3"], /option --sink "s3"/],
       [["query", "windowed", "--once", "--trigger", "1s"], /give either --trigger DUR or --once/],
-      [["query", "windowed", "--source", "kafka", "--bootstrap", "localhost"], /option bootstrap="localhost"/],
+      [["query", "windowed", "--source", "kafka", "--bootstrap", "localhost"], /option --bootstrap "localhost"/],
     ];
     for (const [args, message] of cases) {
       const { code, err } = await cli([...args, "--input", root, "--output", root]);

@@ -58,7 +58,7 @@ describe("pipeline notebooks, headless, against the real broker", function () {
   });
 
   it("store-sales: every sale once in the database, and the summary topic equals a batch group-by", async () => {
-    const { text } = await run("store-sales.ipynb", { STREAMLAB_OUT: path.join(out, "store.duckdb"), STREAMLAB_COUNT: "150", STREAMLAB_SEED: "9" });
+    const { text } = await run("store-sales.ipynb", { STREAMLAB_OUT: path.join(out, "store.sqlite"), STREAMLAB_COUNT: "150", STREAMLAB_SEED: "9" });
     assert.match(text, /^first delivery:  received 150, saved 150$/m);
     assert.match(text, /^second delivery: received 150, saved 0$/m);
     assert.match(text, /^sales in the database: 150$/m);

@@ -51,11 +51,12 @@ describe("generate: the streamlab generate command", function () {
     assert.ok(existsSync(path.join(dir, "locations")));
   });
 
-  for (const [flag, value, named] of [["--rides", "abc", "--rides"], ["--rides", "0", "rides"], ["--duration", "-5", "duration"], ["--seed", "x1", "--seed"]]) {
-    it(`rejects ${flag} ${value} with BAD_OPTION naming the option (exit code 2)`, async () => {
+  // Values the library rejects (rides 0, duration -5) name the flag too, not the library option (rides=).
+  for (const [flag, value] of [["--rides", "abc"], ["--rides", "0"], ["--duration", "-5"], ["--seed", "x1"]]) {
+    it(`rejects ${flag} ${value} with BAD_OPTION naming the flag as typed (exit code 2)`, async () => {
       const r = await run("generate", flag, value, "--out", path.join(dir, "never"));
       assert.equal(r.code, 2);
-      assert.ok(r.err.includes(`[BAD_OPTION]: Invalid option ${named}=`), r.err);
+      assert.ok(r.err.includes(`[BAD_OPTION]: Invalid option ${flag} "${value}"`) || r.err.includes(`[BAD_OPTION]: Invalid option ${flag} ${value}:`), r.err);
       assert.ok(!existsSync(path.join(dir, "never")));
     });
   }

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
@@ -94,6 +94,23 @@ describe("fileStreamSource", () => {
     const src = fileStreamSource({ dir });
     assert.deepEqual(await src.poll(), []);
     assert.deepEqual(src.skipped().map((s) => s.code).sort(), ["BAD_COLUMN_TYPE", "MISSING_COLUMN"]);
+  });
+
+  // Regression (untyped stream files skipped the footer check): with no table, readStreamFile
+  // handed the bytes straight to the native reader, so an empty file was BAD_PARQUET instead of
+  // EMPTY_FILE and a truncated one reached polars, whose corrupt-footer path may abort the process.
+  it("checks files of an unknown table like the dataset reader: EMPTY_FILE, and a truncated file is BAD_PARQUET", async () => {
+    dir = path.join(root, "input", "custom");
+    const good = put("t=000.0", "good.parquet", locations("good", [0, 0.1, 0.2]));
+    const bytes = readFileSync(good);
+    writeFileSync(path.join(dir, "t=000.0", "empty.parquet"), "");
+    writeFileSync(path.join(dir, "t=000.0", "truncated.parquet"), bytes.subarray(0, bytes.length - 20));
+    const src = fileStreamSource({ dir });
+    const chunks = await src.poll();
+    assert.deepEqual(chunks.map((c) => c.frame.height), [3]);
+    const codes = Object.fromEntries(src.skipped().map((s) => [path.basename(s.path), s.code]));
+    assert.deepEqual(codes, { "empty.parquet": "EMPTY_FILE", "truncated.parquet": "BAD_PARQUET" });
+    await src.close();
   });
 
   it("treats a missing folder as no data yet, reports it, and reads it once it appears", async () => {

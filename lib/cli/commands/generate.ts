@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { OptionError } from "../../errors";
 import { generateDataset } from "../../generate";
 import { GENERATE_DEFAULTS, GENERATE_LIMITS } from "../../generate/options";
 import type { GenerateProgress, GenerateSummary } from "../../generate/types";
+import { numberFlag, withInterrupt } from "../flags";
 
 interface CliOptions {
   rides: string;
@@ -10,13 +10,6 @@ interface CliOptions {
   seed: string;
   out: string;
   force?: boolean;
-}
-
-/** A number from the command line; the library then checks its range. */
-function toNumber(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n)) throw new OptionError(flag, raw, "a number");
-  return n;
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -55,24 +48,17 @@ export function register(program: Command): void {
       "Prints a progress line on stderr (on a terminal) and a summary: rides, partitions, files, rows per table, bytes.",
     ].join("\n"))
     .action(async (opts: CliOptions) => {
-      const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.once("SIGINT", onSigint);
       const tty = process.stderr.isTTY === true;
-      try {
-        const summary = await generateDataset({
-          rides: toNumber("--rides", opts.rides),
-          duration: toNumber("--duration", opts.duration),
-          seed: toNumber("--seed", opts.seed),
-          out: opts.out,
-          force: opts.force === true,
-          signal: controller.signal,
-          onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) : undefined,
-        });
-        if (tty) process.stderr.write("\r\x1b[2K");
-        console.log(formatSummary(summary));
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-      }
+      const summary = await withInterrupt((signal) => generateDataset({
+        rides: numberFlag("--rides", opts.rides)!,
+        duration: numberFlag("--duration", opts.duration)!,
+        seed: numberFlag("--seed", opts.seed)!,
+        out: opts.out,
+        force: opts.force === true,
+        signal,
+        onProgress: tty ? (p) => process.stderr.write(`\r\x1b[2K${progressLine(p)}`) : undefined,
+      }));
+      if (tty) process.stderr.write("\r\x1b[2K");
+      console.log(formatSummary(summary));
     });
 }

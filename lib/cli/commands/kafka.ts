@@ -8,46 +8,16 @@ import { OptionError } from "../../errors";
 import { KafkaAdmin } from "../../kafka/admin";
 import { kafkaConfig } from "../../kafka/config";
 import { subscribe, formatMessage } from "../../kafka/consumer";
-import { KAFKA_DEFAULTS, KAFKA_PRESETS } from "../../kafka/options";
+import { KAFKA_DEFAULTS } from "../../kafka/options";
 import { KafkaProducer } from "../../kafka/producer";
-import type { KafkaConfig, KafkaPreset, OutgoingMessage } from "../../kafka/types";
+import type { KafkaConfig, OutgoingMessage } from "../../kafka/types";
+import { kafkaOptionsOf, secondsFlag, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
-interface ConnectionFlags {
-  bootstrap?: string;
-  preset?: KafkaPreset;
-  topicPrefix?: string;
-  firstName?: string;
-  lastName?: string;
+function configOf(o: KafkaFlags): KafkaConfig {
+  return kafkaConfig(kafkaOptionsOf(o));
 }
 
-function withConnection(cmd: Command): Command {
-  return cmd
-    .option("--bootstrap <host:port>", "bootstrap server(s), comma-separated (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)")
-    .addOption(new Option("--preset <name>", `a named cluster instead of --bootstrap (${Object.entries(KAFKA_PRESETS).map(([k, v]) => `${k} = ${v}`).join(", ")})`).choices(Object.keys(KAFKA_PRESETS)))
-    .option("--topic-prefix <prefix>", "prefix topic names as <prefix>-<name> (names already carrying it stay as they are)")
-    .option("--first-name <name>", "with --last-name: the course's prefix LastnameFirstname (e.g. Doe + John = DoeJohn)")
-    .option("--last-name <name>", "see --first-name");
-}
-
-function configOf(o: ConnectionFlags): KafkaConfig {
-  return kafkaConfig({ bootstrap: o.bootstrap, preset: o.preset, topicPrefix: o.topicPrefix, firstName: o.firstName, lastName: o.lastName });
-}
-
-function wholeNumber(flag: string, raw: string | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min) throw new OptionError(flag, raw, `a whole number >= ${min}`);
-  return n;
-}
-
-function seconds(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) throw new OptionError(flag, raw, "a number of seconds above 0");
-  return n;
-}
-
-async function withAdmin<T>(o: ConnectionFlags, f: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
+async function withAdmin<T>(o: KafkaFlags, f: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
   const admin = await KafkaAdmin.connect(configOf(o));
   try {
     return await f(admin);
@@ -69,28 +39,28 @@ function registerTopics(program: Command): void {
       "  npx streamlab topics delete events --bootstrap localhost:9092",
     ].join("\n"));
 
-  withConnection(topics.command("create <names...>").description("Create topics (prefixed when a prefix is given); a topic that already exists is reported, not an error."))
+  withKafkaFlags(topics.command("create <names...>").description("Create topics (prefixed when a prefix is given); a topic that already exists is reported, not an error."))
     .option("--partitions <n>", "partitions of each new topic", String(KAFKA_DEFAULTS.partitions))
     .option("--replication-factor <n>", "replicas of each partition (at most the number of brokers)", String(KAFKA_DEFAULTS.replicationFactor))
-    .action(async (names: string[], o: ConnectionFlags & { partitions: string; replicationFactor: string }) => {
-      const partitions = wholeNumber("--partitions", o.partitions, 1);
-      const replicationFactor = wholeNumber("--replication-factor", o.replicationFactor, 1);
+    .action(async (names: string[], o: KafkaFlags & { partitions: string; replicationFactor: string }) => {
+      const partitions = wholeNumberFlag("--partitions", o.partitions, 1);
+      const replicationFactor = wholeNumberFlag("--replication-factor", o.replicationFactor, 1);
       const r = await withAdmin(o, (a) => a.createTopics(names, { partitions, replicationFactor }));
       for (const t of r.created) console.log(`Created topic ${t}.`);
       for (const t of r.existing) console.log(`Topic ${t} already exists (left as it is).`);
     });
 
-  withConnection(topics.command("list").description("List topic names, one per line (only the prefix's topics when a prefix is given)."))
+  withKafkaFlags(topics.command("list").description("List topic names, one per line (only the prefix's topics when a prefix is given)."))
     .option("--all", "list every topic even when a prefix is given")
     .option("--internal", "include Kafka's internal topics (__consumer_offsets, …)")
-    .action(async (o: ConnectionFlags & { all?: boolean; internal?: boolean }) => {
+    .action(async (o: KafkaFlags & { all?: boolean; internal?: boolean }) => {
       const names = await withAdmin(o, (a) => a.listTopics({ prefixOnly: o.all !== true, internal: o.internal === true }));
       for (const t of names) console.log(t);
     });
 
-  withConnection(topics.command("describe <names...>").description("Show each partition's leader, replicas, in-sync replicas, low/high offsets and message count."))
+  withKafkaFlags(topics.command("describe <names...>").description("Show each partition's leader, replicas, in-sync replicas, low/high offsets and message count."))
     .option("--json", "print the description as JSON")
-    .action(async (names: string[], o: ConnectionFlags & { json?: boolean }) => {
+    .action(async (names: string[], o: KafkaFlags & { json?: boolean }) => {
       const all = await withAdmin(o, async (a) => { const out = []; for (const n of names) out.push(await a.describeTopic(n)); return out; });
       if (o.json) return console.log(JSON.stringify(all.length === 1 ? all[0] : all, null, 2));
       for (const d of all) {
@@ -99,8 +69,8 @@ function registerTopics(program: Command): void {
       }
     });
 
-  withConnection(topics.command("delete <names...>").description("Delete topics and all their messages (missing topics are reported and skipped)."))
-    .action(async (names: string[], o: ConnectionFlags) => {
+  withKafkaFlags(topics.command("delete <names...>").description("Delete topics and all their messages (missing topics are reported and skipped)."))
+    .action(async (names: string[], o: KafkaFlags) => {
       await withAdmin(o, async (a) => {
         const wanted = names.map((n) => a.topic(n));
         const deleted = await a.deleteTopics(wanted);
@@ -120,7 +90,7 @@ function keyOf(line: string, field: string): string | null | { problem: string }
 }
 
 function registerProduce(program: Command): void {
-  withConnection(program.command("produce").description("Send one message per line of stdin to a topic (like kafka-console-producer.sh); the topic is created when missing."))
+  withKafkaFlags(program.command("produce").description("Send one message per line of stdin to a topic (like kafka-console-producer.sh); the topic is created when missing."))
     .requiredOption("--topic <name>", "topic to write to (prefixed when a prefix is given)")
     .option("--key-field <field>", "parse each line as JSON and use this field's value as the message key")
     .option("--key <key>", "the same key for every message")
@@ -135,10 +105,10 @@ function registerProduce(program: Command): void {
       "  echo '{\"uuid\":\"r1\",\"speed\":3.2}' | npx streamlab produce --topic demo --key-field uuid",
       "  cat lines.txt | npx streamlab produce --topic words --first-name John --last-name Doe",
     ].join("\n"))
-    .action(async (o: ConnectionFlags & { topic: string; keyField?: string; key?: string; batch: string; partitions: string; verbose?: boolean }) => {
+    .action(async (o: KafkaFlags & { topic: string; keyField?: string; key?: string; batch: string; partitions: string; verbose?: boolean }) => {
       if (o.key !== undefined && o.keyField !== undefined) throw new OptionError("--key", o.key, "give --key or --key-field, not both");
-      const batchSize = wholeNumber("--batch", o.batch, 1)!;
-      const partitions = wholeNumber("--partitions", o.partitions, 1);
+      const batchSize = wholeNumberFlag("--batch", o.batch, 1)!;
+      const partitions = wholeNumberFlag("--partitions", o.partitions, 1);
       const config = configOf(o);
       const producer = await KafkaProducer.connect({ ...config, partitions, onDelivery: o.verbose ? (r) => console.error(`delivered ${r.topic} [${r.partition}] @ ${r.offset} key ${r.key}`) : undefined });
       const topic = producer.topic(o.topic);
@@ -172,7 +142,7 @@ function registerProduce(program: Command): void {
 }
 
 function registerConsume(program: Command): void {
-  withConnection(program.command("consume").description("Print the messages of a topic (like kafka-console-consumer.sh): by default the new ones, as they arrive."))
+  withKafkaFlags(program.command("consume").description("Print the messages of a topic (like kafka-console-consumer.sh): by default the new ones, as they arrive."))
     .requiredOption("--topic <name>", "topic to read (prefixed when a prefix is given)")
     .option("--from-beginning", "start at the earliest offset (a group with committed offsets resumes there instead)")
     .option("--partition <n>", "read only this partition")
@@ -191,32 +161,33 @@ function registerConsume(program: Command): void {
       "  npx streamlab consume --topic iot --partition 1 --offset 10 --timeout 5",
       "  npx streamlab consume --topic events --group analytics --from-beginning --commit --timeout 10",
     ].join("\n"))
-    .action(async (o: ConnectionFlags & { topic: string; fromBeginning?: boolean; partition?: string; offset?: string; group?: string; commit?: boolean; maxMessages?: string; timeout?: string; format: "value" | "key" | "pretty" }) => {
-      const partition = wholeNumber("--partition", o.partition, 0);
-      const offset = wholeNumber("--offset", o.offset, 0);
+    .action(async (o: KafkaFlags & { topic: string; fromBeginning?: boolean; partition?: string; offset?: string; group?: string; commit?: boolean; maxMessages?: string; timeout?: string; format: "value" | "key" | "pretty" }) => {
+      const partition = wholeNumberFlag("--partition", o.partition, 0);
+      const offset = wholeNumberFlag("--offset", o.offset, 0);
       if (offset !== undefined && partition === undefined) throw new OptionError("--offset", o.offset, "an offset needs --partition too (offsets are per partition)");
       if (o.commit && o.group === undefined) throw new OptionError("--commit", true, "committing needs a consumer group: add --group <id>");
-      const max = wholeNumber("--max-messages", o.maxMessages, 1) ?? Infinity;
-      const idleMs = (seconds("--timeout", o.timeout) ?? Infinity) * 1000;
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once("SIGINT", onSigint);
-      const sub = await subscribe({ ...configOf(o), topics: o.topic, from: o.fromBeginning ? "earliest" : "latest", group: o.group, partition, offset, signal: controller.signal });
+      const max = wholeNumberFlag("--max-messages", o.maxMessages, 1) ?? Infinity;
+      const idleMs = (secondsFlag("--timeout", o.timeout) ?? Infinity) * 1000;
+      const config = configOf(o);
       let n = 0;
-      try {
-        while (n < max) {
-          const m = await sub.next(idleMs);
-          if (m === undefined) break;
-          n++;
-          if (o.format === "pretty") console.log(formatMessage(m));
-          else if (o.format === "key") console.log(`${m.key ?? "null"}\t${m.raw ?? "null"}`);
-          else console.log(m.raw ?? "null");
+      // withInterrupt removes the Ctrl-C handler on every path, including a failed subscribe
+      // (TOPIC_MISSING, BROKER_UNREACHABLE): left installed, it would swallow the next Ctrl-C.
+      await withInterrupt(async (signal) => {
+        const sub = await subscribe({ ...config, topics: o.topic, from: o.fromBeginning ? "earliest" : "latest", group: o.group, partition, offset, signal });
+        try {
+          while (n < max) {
+            const m = await sub.next(idleMs);
+            if (m === undefined) break;
+            n++;
+            if (o.format === "pretty") console.log(formatMessage(m));
+            else if (o.format === "key") console.log(`${m.key ?? "null"}\t${m.raw ?? "null"}`);
+            else console.log(m.raw ?? "null");
+          }
+          if (o.commit) await sub.commit();
+        } finally {
+          await sub.close();
         }
-        if (o.commit) await sub.commit();
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-        await sub.close();
-      }
+      });
       console.error(`Processed a total of ${n} messages`);
     });
 }

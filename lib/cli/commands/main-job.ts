@@ -84,6 +84,7 @@ export function register(program: Command): void {
         "results/stream, then the charts of docs/analysis.md written to results/report.html.",
     )
     .action(async (opts: Required<MainJobOptions>) => {
+      parseSpeed(opts.speed, "--speed"); // a bad value fails before any work
       await ensureDataset(opts.data);
       const result = await pipelineStep(opts);
       const file = await writeCourseReport(result, opts.report);

@@ -7,7 +7,7 @@ import { OptionError } from "../../errors";
 import type { KafkaOptions } from "../../kafka";
 import { GAME_API_DEFAULTS, generateTraffic, kafkaEventLog, queryEvents, readEvents, startGameApi, storeEvents, TRAFFIC_DEFAULTS } from "../../pipelines/game";
 import { GROUP_EXAMPLES, IOT_DEFAULTS, iotReadings, produceIot, runGroupExperiment } from "../../pipelines/iot";
-import { produceSales, SALES_DATABASE_DEFAULTS, SalesDatabase, saveSales, simulateSales, STORE_DEFAULTS, summarizeSales, SUMMARY_DEFAULTS } from "../../pipelines/sales";
+import { CASSANDRA_STORE_DEFAULTS, CassandraSalesStore, produceSales, SALES_DATABASE_DEFAULTS, SalesDatabase, saveSales, simulateSales, startLocalCassandra, STORE_DEFAULTS, summarizeSales, SUMMARY_DEFAULTS, type LocalCassandra, type SalesStore } from "../../pipelines/sales";
 import { SOCKET_SOURCE_DEFAULTS, startWordCountPipeline, TEXT_TOPIC_SOURCE_DEFAULTS, WORD_COUNT_DEFAULTS } from "../../pipelines/wordcount";
 
 interface Connection {
@@ -128,20 +128,31 @@ function registerSales(pipeline: Command): void {
       json({ sent: sales.length, topic: o.topic, first: sales[0] ?? null, last: sales[sales.length - 1] ?? null });
     });
 
-  withConnection(pipeline.command("sales-db").description("Save every sale of `sales` in the embedded DuckDB database, exactly once (keyed by topic/partition/offset)."))
-    .option("--db <path>", "database file", SALES_DATABASE_DEFAULTS.path)
+  withConnection(pipeline.command("sales-db").description("Save every sale of `sales` in a database, exactly once (keyed by topic/partition/offset): embedded SQLite, or Cassandra as in the lecture."))
+    .addOption(new Option("--store <kind>", "sqlite: embedded, one file; cassandra: keyspace store, table sales").choices(["sqlite", "cassandra"]).default("sqlite"))
+    .option("--db <path>", "SQLite database file", SALES_DATABASE_DEFAULTS.path)
+    .option("--cassandra <host:port>", "Cassandra contact point", CASSANDRA_STORE_DEFAULTS.contactPoint)
+    .option("--start-cassandra", "start a local single-node Cassandra from the Maven Central jars first (Java 17, mvn; ~30 s), stop it at the end")
     .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
     .option("--group <id>", "consumer group (a restart resumes after its committed offsets)", "store-db")
     .option("--follow", "keep consuming new sales until Ctrl-C (default: stop at the end of the topic)")
-    .action(async (o: Connection & { db: string; topic: string; group: string; follow?: boolean }) => {
-      const db = await SalesDatabase.open({ path: o.db });
+    .action(async (o: Connection & { store: "sqlite" | "cassandra"; db: string; cassandra: string; startCassandra?: boolean; topic: string; group: string; follow?: boolean }) => {
+      let node: LocalCassandra | undefined;
+      let db: SalesStore;
+      if (o.store === "cassandra") {
+        if (o.startCassandra) node = await startLocalCassandra({ port: Number(o.cassandra.split(":")[1]) });
+        db = await CassandraSalesStore.open({ contactPoint: o.cassandra });
+      } else {
+        db = await SalesDatabase.open({ path: o.db });
+      }
       const interrupt = interruptSignal();
       try {
         const r = await saveSales(db, { topic: o.topic, groupId: o.group, kafka: kafkaOf(o), until: o.follow ? "never" : "end", signal: interrupt.signal });
-        json({ received: r.received, saved: r.saved, skipped: r.skipped, inDatabase: await db.count(), db: o.db });
+        json({ received: r.received, saved: r.saved, skipped: r.skipped, inDatabase: await db.count(), store: o.store === "sqlite" ? o.db : `cassandra ${o.cassandra} store.sales` });
       } finally {
         interrupt.done();
-        db.close();
+        await db.close();
+        await node?.stop();
       }
     });
 

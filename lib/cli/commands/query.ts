@@ -4,8 +4,9 @@ import { formatQueryProgress } from "../../stream/progress";
 import { COURSE_QUERIES, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQueryOptions, type CourseQuerySummary, type QuerySinkKind, type QuerySourceKind } from "../../stream/queries";
 import type { JoinHow } from "../../stream/options";
 import type { OutputMode } from "../../stream/types";
+import { kafkaOptionsOf, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
-interface CliOptions {
+interface CliOptions extends KafkaFlags {
   source?: string;
   input?: string;
   output?: string;
@@ -17,8 +18,6 @@ interface CliOptions {
   mode?: string;
   trigger?: string;
   once?: boolean;
-  bootstrap?: string;
-  topicPrefix?: string;
   sink?: string;
 }
 
@@ -42,8 +41,7 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       how: cli.how as JoinHow | undefined,
       mode: cli.mode as OutputMode | undefined,
       trigger: cli.once ? "once" : cli.trigger,
-      bootstrap: cli.bootstrap,
-      topicPrefix: cli.topicPrefix,
+      ...kafkaOptionsOf(cli),
       signal,
       onProgress,
     },
@@ -63,7 +61,7 @@ export function formatCourseSummary(s: CourseQuerySummary): string {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("query")
     .argument("<query>", `which course query: ${KINDS.join(" | ")}`)
     .description(
@@ -84,9 +82,9 @@ export function register(program: Command): void {
     .option("--how <type>", "join type: inner, left, right or full (joined)", COURSE_QUERY_DEFAULTS.how)
     .option("--mode <mode>", "output mode: append, update or complete (default: update for windowed, append otherwise)")
     .option("--trigger <duration>", "run a micro-batch every <duration> (default: as soon as new input is there)")
-    .option("--once", "process what is available now (one micro-batch per t= partition), flush every window, then stop")
-    .option("--bootstrap <host:port>", "Kafka brokers (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)")
-    .option("--topic-prefix <prefix>", "reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined")
+    .option("--once", "process what is available now (one micro-batch per t= partition), flush every window, then stop");
+  // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.
+  withKafkaFlags(command, "kafka source/sink: ")
     .addHelpText(
       "after",
       "\nExamples:\n" +
@@ -94,14 +92,12 @@ export function register(program: Command): void {
         "  npx streamlab query windowed --once\n" +
         "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
         "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
+        "  npx streamlab query joined --source kafka --first-name Jane --last-name Doe   # reads DoeJane-locations / -accelerations, writes DoeJane-joined\n" +
         "\nDurations: \"30 seconds\", \"15s\", \"1 minute\", \"500 ms\". Exit codes: 0 done, 1 failed, 2 bad option, 130 interrupted.",
     )
     .action(async (kind: string, cli: CliOptions) => {
-      const controller = new AbortController();
-      const onSigint = (): void => controller.abort();
-      process.once("SIGINT", onSigint);
-      try {
-        const { options } = queryOptionsFromCli(kind, cli, controller.signal, (p, name) => console.log(`[${name}] ${formatQueryProgress(p)}`));
+      await withInterrupt(async (signal) => {
+        const { options } = queryOptionsFromCli(kind, cli, signal, (p, name) => console.log(`[${name}] ${formatQueryProgress(p)}`));
         const query = COURSE_QUERIES[kind as CourseQueryKind](options);
         let summary: CourseQuerySummary;
         try {
@@ -111,9 +107,7 @@ export function register(program: Command): void {
           throw e;
         }
         console.log(formatCourseSummary(summary));
-        if (controller.signal.aborted) throw new AbortedError(`query ${kind}`);
-      } finally {
-        process.removeListener("SIGINT", onSigint);
-      }
+        if (signal.aborted) throw new AbortedError(`query ${kind}`);
+      });
     });
 }

@@ -1,13 +1,14 @@
 import { Option, type Command } from "commander";
-import { AbortedError, OptionError } from "../../errors";
+import { AbortedError } from "../../errors";
 import { REPLAY_DEFAULTS, parseSpeed, SCHEDULES, type ReplaySchedule } from "../../replay/options";
 import { Replay } from "../../replay/replay";
 import { formatProgress, formatSummary } from "../../replay/summary";
 import type { ReplayProgress, ReplaySummary } from "../../replay/types";
 import { createSink, SINK_KINDS, type SinkKind } from "../../sinks";
 import { FILE_SINK_DEFAULTS } from "../../sinks/files";
+import { kafkaOptionsOf, numberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
-interface CliOptions {
+interface CliOptions extends KafkaFlags {
   data: string;
   sink: SinkKind;
   out: string;
@@ -18,15 +19,6 @@ interface CliOptions {
   loop?: boolean;
   maxEvents?: string;
   timeLimit?: string;
-  bootstrap?: string;
-  topicPrefix?: string;
-}
-
-function toNumber(flag: string, raw: string | undefined, expected: string): number | undefined {
-  if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isFinite(n)) throw new OptionError(flag, raw, expected);
-  return n;
 }
 
 /** A live progress line on stderr, redrawn at most every 100 ms, only on a terminal. */
@@ -53,25 +45,23 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
  * Runs a replay with SIGINT wired to a clean stop; prints the summary on stdout, even when
  * interrupted (then throws AbortedError so the CLI exits with 130).
  */
-export async function runReplayCommand(build: (signal: AbortSignal, onProgress?: (p: ReplayProgress) => void) => Replay): Promise<ReplaySummary> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  const progress = progressPrinter();
-  try {
-    const summary = await build(controller.signal, progress.onProgress).run();
-    progress.clear();
-    console.log(formatSummary(summary));
-    if (summary.stopReason === "aborted") throw new AbortedError("The replay");
-    return summary;
-  } finally {
-    progress.clear();
-    process.removeListener("SIGINT", onSigint);
-  }
+export function runReplayCommand(build: (signal: AbortSignal, onProgress?: (p: ReplayProgress) => void) => Replay): Promise<ReplaySummary> {
+  return withInterrupt(async (signal) => {
+    const progress = progressPrinter();
+    try {
+      const summary = await build(signal, progress.onProgress).run();
+      progress.clear();
+      console.log(formatSummary(summary));
+      if (summary.stopReason === "aborted") throw new AbortedError("The replay");
+      return summary;
+    } finally {
+      progress.clear();
+    }
+  });
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command("replay")
     .description(
       "Replay a BDD-layout dataset in real time: each t=SSS.S partition (or each row, with --schedule row) is released at start + offset/speed, " +
@@ -86,9 +76,8 @@ export function register(program: Command): void {
     .addOption(new Option("--schedule <how>", "release whole partitions at their t= time, or rows at their own offset").choices([...SCHEDULES]).default(REPLAY_DEFAULTS.schedule))
     .option("--loop", "start again when the data ends, event time continuing (loop k adds k x (last partition time + one partition interval))")
     .option("--max-events <n>", "stop after n releases (batches handed to the sink)")
-    .option("--time-limit <seconds>", "stop after this many seconds of wall time")
-    .option("--bootstrap <host:port>", "kafka sink: bootstrap server")
-    .option("--topic-prefix <prefix>", "kafka sink: prefix of the topic names")
+    .option("--time-limit <seconds>", "stop after this many seconds of wall time");
+  withKafkaFlags(command, "kafka sink: ")
     .addHelpText(
       "after",
       [
@@ -97,6 +86,7 @@ export function register(program: Command): void {
         "  npx streamlab replay --speed max --start 2020-01-01T00:00:00Z --out results/stream",
         "  npx streamlab replay --data ../shared/data/bdd --speed 20",
         "  npx streamlab replay --loop --time-limit 600          # ten minutes of a never-ending stream",
+        "  npx streamlab replay --sink kafka --first-name John --last-name Doe --speed 10   # topics DoeJohn-locations, DoeJohn-accelerations",
         "",
         "On a terminal a progress line (partition, rows, lateness) is drawn on stderr. At the end (also after",
         "Ctrl-C, which stops cleanly: exit code 130) a summary is printed: rows, files and partitions per table,",
@@ -105,10 +95,10 @@ export function register(program: Command): void {
     )
     .action(async (opts: CliOptions) => {
       const speed = parseSpeed(opts.speed, "--speed");
-      const maxEvents = toNumber("--max-events", opts.maxEvents, "a whole number of 1 or more");
-      const timeLimit = toNumber("--time-limit", opts.timeLimit, "a number of seconds above 0");
+      const maxEvents = numberFlag("--max-events", opts.maxEvents, "a whole number of 1 or more");
+      const timeLimit = numberFlag("--time-limit", opts.timeLimit, "a number of seconds above 0");
       await runReplayCommand((signal, onProgress) => {
-        const sink = createSink(opts.sink, { out: opts.out, keep: opts.keep === true, bootstrap: opts.bootstrap, topicPrefix: opts.topicPrefix });
+        const sink = createSink(opts.sink, { out: opts.out, keep: opts.keep === true, ...kafkaOptionsOf(opts) });
         return new Replay({ data: opts.data, sinks: sink, speed, start: opts.start, schedule: opts.schedule, loop: opts.loop === true, maxEvents, timeLimit, signal, onProgress });
       });
     });

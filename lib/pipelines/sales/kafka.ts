@@ -1,7 +1,7 @@
 import { OptionError } from "../../errors";
 import { consumeInGroup } from "../consume";
 import { KafkaProducer, resolveConfig, type ConsumedMessage, type KafkaOptions } from "../../kafka";
-import type { SalesDatabase } from "./database";
+import type { SalesStore } from "./store";
 import { SUMMARY_DEFAULTS } from "./options";
 import type { Sale, SalesWindow, StoredSale } from "./types";
 import { TumblingSummer } from "./window";
@@ -70,7 +70,8 @@ export interface SaveSalesOptions extends SalesKafkaOptions {
 }
 
 /**
- * The lecture's first consumer: saves every sale of `sales` in the database, exactly once. Offsets
+ * The lecture's first consumer: saves every sale of `sales` in the database (SQLite's
+ * {@link SalesDatabase} or Cassandra's {@link CassandraSalesStore}), exactly once. Offsets
  * are committed after the batch is saved, and the table is keyed by (topic, partition, offset), so a
  * re-delivered batch adds nothing. Returns the counts of this run.
  *
@@ -80,7 +81,7 @@ export interface SaveSalesOptions extends SalesKafkaOptions {
  * await saveSales(db); // { received: 100, saved: 100, skipped: [] }
  * ```
  */
-export async function saveSales(db: SalesDatabase, options: SaveSalesOptions = {}): Promise<{ received: number; saved: number; skipped: SkippedSale[] }> {
+export async function saveSales(db: SalesStore, options: SaveSalesOptions = {}): Promise<{ received: number; saved: number; skipped: SkippedSale[] }> {
   const topic = options.topic ?? SUMMARY_DEFAULTS.from;
   let received = 0;
   let saved = 0;

@@ -1,4 +1,5 @@
 import { OptionError } from "../../errors";
+import { optionalBoolean, optionalString, positiveInt, requireString } from "../../options";
 import type { OutputMode } from "../types";
 
 /** The column a sink adds to say which micro-batch produced a row (semantics.md, "Output modes"). */
@@ -54,32 +55,21 @@ export function wantsBatchId(explicit: boolean | undefined, mode: OutputMode): b
   return explicit ?? mode !== "append";
 }
 
-function requireString(option: string, value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "") throw new OptionError(option, value, "expected a non-empty string");
-  return value;
-}
-
-function optionalBoolean(option: string, value: unknown): boolean | undefined {
-  if (value !== undefined && typeof value !== "boolean") throw new OptionError(option, value, "expected true or false");
-  return value as boolean | undefined;
-}
-
 export function resolveParquetSinkOptions(o: ParquetSinkOptions): Required<Omit<ParquetSinkOptions, "batchId">> & { batchId?: boolean } {
   if (o === null || typeof o !== "object") throw new OptionError("parquetSink", o, "expected an options object such as { dir: \"results/stream/output/simple\" }");
   return {
     dir: requireString("dir", o.dir),
-    name: o.name === undefined ? PARQUET_SINK_DEFAULTS.name : requireString("name", o.name),
-    batchId: optionalBoolean("batchId", o.batchId),
-    clean: optionalBoolean("clean", o.clean) ?? PARQUET_SINK_DEFAULTS.clean,
+    name: optionalString("name", o.name, PARQUET_SINK_DEFAULTS.name),
+    batchId: optionalBoolean("batchId", o.batchId, undefined),
+    clean: optionalBoolean("clean", o.clean, PARQUET_SINK_DEFAULTS.clean),
   };
 }
 
 export function resolveConsoleSinkOptions(o: ConsoleSinkOptions = {}): Required<ConsoleSinkOptions> {
-  const maxRows = o.maxRows ?? CONSOLE_SINK_DEFAULTS.maxRows;
-  if (!Number.isInteger(maxRows) || maxRows < 1) throw new OptionError("maxRows", o.maxRows, "expected a whole number of rows, 1 or more");
+  const maxRows = positiveInt("maxRows", o.maxRows, CONSOLE_SINK_DEFAULTS.maxRows);
   if (o.write !== undefined && typeof o.write !== "function") throw new OptionError("write", "(not a function)", "expected a function (text: string) => void");
   return {
-    name: o.name === undefined ? CONSOLE_SINK_DEFAULTS.name : requireString("name", o.name),
+    name: optionalString("name", o.name, CONSOLE_SINK_DEFAULTS.name),
     maxRows,
     write: o.write ?? ((text: string) => void process.stdout.write(text)),
   };
@@ -87,15 +77,14 @@ export function resolveConsoleSinkOptions(o: ConsoleSinkOptions = {}): Required<
 
 export function resolveKafkaSinkOptions(o: KafkaSinkOptions): KafkaSinkOptions & { name: string; partitions: number } {
   if (o === null || typeof o !== "object") throw new OptionError("kafkaSink", o, "expected an options object such as { topic: \"DoeJane-windowed\", key: \"ride_id\" }");
-  const partitions = o.partitions ?? KAFKA_SINK_DEFAULTS.partitions;
-  if (!Number.isInteger(partitions) || partitions < 1) throw new OptionError("partitions", o.partitions, "expected a whole number of partitions, 1 or more");
+  const partitions = positiveInt("partitions", o.partitions, KAFKA_SINK_DEFAULTS.partitions);
   return {
     ...o,
     topic: requireString("topic", o.topic),
-    key: o.key === undefined ? undefined : requireString("key", o.key),
-    bootstrap: o.bootstrap === undefined ? undefined : requireString("bootstrap", o.bootstrap),
-    name: o.name === undefined ? KAFKA_SINK_DEFAULTS.name : requireString("name", o.name),
-    batchId: optionalBoolean("batchId", o.batchId),
+    key: optionalString("key", o.key, undefined),
+    bootstrap: optionalString("bootstrap", o.bootstrap, undefined),
+    name: optionalString("name", o.name, KAFKA_SINK_DEFAULTS.name),
+    batchId: optionalBoolean("batchId", o.batchId, undefined),
     partitions,
   };
 }

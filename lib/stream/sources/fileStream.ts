@@ -3,7 +3,7 @@ import * as path from "node:path";
 import pl, { type DataType } from "nodejs-polars";
 import { DataError, isStreamlabError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { readParquetFile } from "../../dataset/read";
+import { readParquetChecked, readParquetFile } from "../../dataset/read";
 import type { Skipped, Table } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveFileStreamSourceOptions, type FileStreamSourceOptions } from "./options";
@@ -20,16 +20,8 @@ export interface FileStreamSource extends StreamSource {
  * when the table is known; the event time must be a Datetime `timestamp` column in any case.
  */
 export async function readStreamFile(file: string, table: Table | undefined): Promise<pl.DataFrame> {
-  let frame: pl.DataFrame;
-  if (table !== undefined) {
-    frame = await readParquetFile(file, table);
-  } else {
-    try {
-      frame = pl.readParquet(await fs.readFile(file));
-    } catch (e) {
-      throw new DataError("BAD_PARQUET", file, `is not a readable parquet file (${(e as Error).message}); it is skipped. Delete it or write it again.`, { cause: e });
-    }
-  }
+  // Without a table, the same empty/footer/decode checks, only no schema check.
+  const frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
   const ts = (frame.schema as Record<string, DataType>).timestamp;
   if (ts === undefined) throw new DataError("MISSING_COLUMN", file, 'has no "timestamp" column, the event time of a stream row; write the file with the replay (it stamps timestamp = start + offset).', { context: { column: "timestamp" } });
   if (ts.variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, `column "timestamp" has type ${ts.variant}, expected Datetime; write the file with the replay.`, { context: { column: "timestamp" } });

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { OptionError } from "../../errors";
+import { optionalBoolean, optionalString, positiveNumber, requireString } from "../../options";
 import { TABLES, type Table } from "../../dataset/types";
 
 /** Options of {@link fileStreamSource}. */
@@ -51,17 +52,6 @@ export interface KafkaSourceOptions {
 export const FILE_SOURCE_DEFAULTS = { once: false } as const;
 export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000 } as const;
 
-function requireString(option: string, value: unknown, example: string): string {
-  if (typeof value !== "string" || value.trim() === "") throw new OptionError(option, value, `expected a non-empty string, e.g. ${example}`);
-  return value;
-}
-
-function optionalBoolean(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new OptionError(option, value, "expected true or false");
-  return value;
-}
-
 export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
   if (o === null || typeof o !== "object") throw new OptionError("fileStreamSource", o, 'expected an options object such as { dir: "results/stream/input/locations" }');
   const dir = requireString("dir", o.dir, '"results/stream/input/locations"');
@@ -70,7 +60,7 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
   const table = o.table ?? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined;
   return {
     dir,
-    name: o.name === undefined ? base : requireString("name", o.name, '"locations"'),
+    name: optionalString("name", o.name, base, '"locations"'),
     table,
     once: optionalBoolean("once", o.once, FILE_SOURCE_DEFAULTS.once),
   };
@@ -89,16 +79,15 @@ export interface ResolvedKafkaSourceOptions {
 export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaSourceOptions {
   if (o === null || typeof o !== "object") throw new OptionError("kafkaSource", o, 'expected an options object such as { topic: "DoeJane-locations" }');
   const topic = requireString("topic", o.topic, '"DoeJane-locations"');
-  const pollTimeoutMs = o.pollTimeoutMs ?? KAFKA_SOURCE_DEFAULTS.pollTimeoutMs;
-  if (!Number.isFinite(pollTimeoutMs) || pollTimeoutMs <= 0) throw new OptionError("pollTimeoutMs", o.pollTimeoutMs, "expected a positive number of milliseconds");
+  const pollTimeoutMs = positiveNumber("pollTimeoutMs", o.pollTimeoutMs, KAFKA_SOURCE_DEFAULTS.pollTimeoutMs, "expected a positive number of milliseconds");
   const timestampFields = o.timestampFields ?? [...KAFKA_SOURCE_DEFAULTS.timestampFields];
   if (!Array.isArray(timestampFields) || timestampFields.some((f) => typeof f !== "string")) throw new OptionError("timestampFields", o.timestampFields, "expected a list of field names");
   return {
     topic,
-    name: o.name === undefined ? topic.replace(/^.*-/, "") : requireString("name", o.name, '"locations"'),
-    bootstrap: o.bootstrap === undefined ? undefined : requireString("bootstrap", o.bootstrap, '"localhost:9092"'),
+    name: optionalString("name", o.name, topic.replace(/^.*-/, ""), '"locations"'),
+    bootstrap: optionalString("bootstrap", o.bootstrap, undefined, '"localhost:9092"'),
     once: optionalBoolean("once", o.once, KAFKA_SOURCE_DEFAULTS.once),
-    groupId: o.groupId === undefined ? undefined : requireString("groupId", o.groupId, '"my-query"'),
+    groupId: optionalString("groupId", o.groupId, undefined, '"my-query"'),
     timestampFields,
     pollTimeoutMs,
   };

@@ -1,0 +1,197 @@
+/**
+ * The charts in a real browser (headless Chromium, playwright-core), on a closed network: the
+ * executed analysis notebook exported with `jupyter nbconvert --to html`, and the report of the main
+ * job. Each chart must have drawn every trace and every point of its data, with plotly.js from the
+ * page itself. Screenshots go to results/browser/ for a human to look at.
+ */
+import { strict as assert } from "node:assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import pl from "nodejs-polars";
+import type { Page } from "playwright-core";
+import { JUPYTER_SH, jupyterSh, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
+import { chartsOnPage, launchBrowser, ROOT, type Browser, type ChartsOnPage } from "./chromium";
+
+const DATA = path.join(ROOT, "data", "bdd");
+const SHOTS = path.join(ROOT, "results", "browser");
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** Rides of the dataset, counted from its parquet files. */
+function rideCount(): number {
+  const dir = path.join(DATA, "locations");
+  const ids = new Set<string>();
+  for (const p of fs.readdirSync(dir)) {
+    for (const f of fs.readdirSync(path.join(dir, p)).filter((n) => n.endsWith(".parquet"))) {
+      for (const id of pl.readParquet(path.join(dir, p, f)).getColumn("ride_id").toArray() as string[]) ids.add(id);
+    }
+  }
+  return ids.size;
+}
+
+async function open(browser: Browser, file: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`file://${file}`, { waitUntil: "load", timeout: 180_000 });
+  return page;
+}
+
+async function screenshots(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  const charts = await page.$$(".js-plotly-plot");
+  for (const [i, chart] of charts.entries()) await chart.screenshot({ path: path.join(SHOTS, `${name}-chart-${i + 1}.png`) });
+}
+
+function assertDrawn(seen: ChartsOnPage, rides: number): void {
+  assert.equal(seen.plotly, true, "window.Plotly is not defined: plotly.js was not inlined");
+  assert.deepEqual(seen.failures, []);
+  assert.equal(seen.charts.length, 3, `expected 3 charts, saw ${JSON.stringify(seen.charts)}`);
+  for (const [i, c] of seen.charts.entries()) {
+    assert.equal(c.traces, rides, `chart ${i + 1}: one trace per ride`);
+    assert.equal(c.drawn, c.traces, `chart ${i + 1}: ${c.drawn} of ${c.traces} traces drawn`);
+    assert.ok(c.dataPoints > 0, `chart ${i + 1} has no points`);
+    assert.equal(c.points, c.dataPoints, `chart ${i + 1}: ${c.points} of ${c.dataPoints} points drawn`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `scripts/jupyter.sh lab` serving `root`, in a process group of its own (stopped with its kernels). */
+async function startLab(root: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const token = "streamlab-test";
+  const child: ChildProcess = spawn("bash", [JUPYTER_SH, "lab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`], {
+    cwd: ROOT, env: { ...process.env, STREAMLAB_SKIP_BUILD: "1" }, stdio: "ignore", detached: true,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    process.kill(-child.pid, "SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  };
+  for (let i = 0; i < 240; i++) {
+    const up = await fetch(`${base}/api/status?token=${token}`).then((r) => r.ok, () => false);
+    if (up) return { url: `${base}/lab/tree/analysis.ipynb?token=${token}`, stop };
+    if (child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await stop();
+  throw new Error("JupyterLab did not start (bash scripts/jupyter.sh lab); run it by hand to see why.");
+}
+
+describe("charts in headless Chromium (offline)", function () {
+  this.timeout(900_000);
+  let dir: string;
+  let browser: Browser;
+  let rides: number;
+  let executed: string | undefined;
+
+  before(async function () {
+    if (!fs.existsSync(path.join(DATA, "locations"))) {
+      console.log("    (skipped: no data/bdd — run `npx streamlab generate`)");
+      this.skip();
+    }
+    rides = rideCount();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "streamlab-browser-"));
+    const setup = await jupyterSh(["setup"]); // also rebuilds dist/ when lib/ changed (the CLI and notebooks use it)
+    assert.equal(setup.code, 0, `scripts/jupyter.sh setup failed:\n${setup.stderr}`);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the analysis notebook's HTML export draws its three charts", async () => {
+    const r = await runNotebook(path.join(ROOT, "notebooks", "analysis.ipynb"), path.join(dir, "nb"), { STREAMLAB_DATA: DATA, STREAMLAB_SPEED: "max", STREAMLAB_OUT: path.join(dir, "nb-stream") });
+    assert.equal(r.code, 0, `the notebook failed:\n${r.stdout}\n${r.stderr}`);
+    executed = r.executed;
+    const jupyter = /^jupyter:\s+(\S+)$/m.exec((await jupyterSh(["env"])).stdout)?.[1];
+    assert.ok(jupyter, "scripts/jupyter.sh env printed no jupyter path");
+    const exported = await run(jupyter, ["nbconvert", "--to", "html", r.executed, "--output-dir", path.join(dir, "html")]);
+    assert.equal(exported.code, 0, exported.output);
+
+    const page = await open(browser, path.join(dir, "html", "analysis.html"));
+    const seen = await chartsOnPage(page, 3);
+    await screenshots(page, "analysis");
+    assertDrawn(seen, rides);
+    // The browser drew the same data the kernel displayed.
+    const displayed = outputsOfType(readNotebook(r.executed), "display_data").filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
+    assert.deepEqual(seen.charts.map((c) => c.dataPoints), displayed.map((o) => (o.data!["application/vnd.plotly.v1+json"] as unknown as { data: { x: unknown[] }[] }).data.reduce((n, t) => n + t.x.length, 0)));
+    // nbconvert's page asks for require.js and MathJax (aborted here); nothing asked for plotly.
+    assert.deepEqual(browser.network.filter((u) => /plot\.?ly/i.test(u)), []);
+  });
+
+  it("JupyterLab draws the executed notebook's charts with the plotly extension", async function () {
+    if (executed === undefined) this.skip(); // the export test above failed to execute the notebook
+    const lab = await startLab(path.dirname(executed));
+    try {
+      const page = await browser.context.newPage();
+      const origin = new URL(lab.url).origin;
+      // This page may talk to the local JupyterLab; anything else still goes to the abort-and-record route.
+      await page.route("**/*", (route) => (route.request().url().startsWith(origin) ? route.continue() : route.fallback()));
+      await page.goto(lab.url, { timeout: 180_000 });
+      await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 180_000 });
+      // JupyterLab renders only the cells near the viewport: scroll down until the three charts exist.
+      for (let i = 0; i < 120 && (await page.$$(".jp-RenderedPlotly .main-svg")).length < 3; i++) {
+        await page.mouse.move(800, 500);
+        await page.mouse.wheel(0, 800);
+        await page.waitForTimeout(250);
+      }
+      const seen = await chartsOnPage(page, 3);
+      const viaExtension = await page.$$eval(".js-plotly-plot", (plots) => plots.map((p) => p.classList.contains("jp-RenderedPlotly")));
+      assert.deepEqual(viaExtension, [true, true, true], "the charts must come from application/vnd.plotly.v1+json (jupyterlab-plotly), not the HTML fallback");
+      assert.equal(seen.charts.length, 3);
+      for (const [i, c] of seen.charts.entries()) {
+        assert.equal(c.traces, rides, `chart ${i + 1}: one trace per ride`);
+        assert.equal(c.drawn, c.traces, `chart ${i + 1}: ${c.drawn} of ${c.traces} traces drawn`);
+      }
+      const charts = await page.$$(".js-plotly-plot");
+      fs.mkdirSync(SHOTS, { recursive: true });
+      for (const [i, chart] of charts.entries()) {
+        await chart.scrollIntoViewIfNeeded();
+        await chart.screenshot({ path: path.join(SHOTS, `jupyterlab-chart-${i + 1}.png`) });
+      }
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  it("the main job's report draws its three charts without any network request", async () => {
+    const report = path.join(dir, "report.html");
+    browser.network.length = 0;
+    const main = await run(process.execPath, [path.join(ROOT, "bin", "streamlab.js"), "main", "--data", DATA, "--out", path.join(dir, "main-stream"), "--report", report]);
+    assert.equal(main.code, 0, main.output);
+    assert.match(main.output, new RegExp(`Report: ${report.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+
+    const page = await open(browser, report);
+    const seen = await chartsOnPage(page, 3);
+    await screenshots(page, "report");
+    assertDrawn(seen, rides);
+    assert.deepEqual(browser.network, []);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * How the CLI reports errors: option errors name the flag the user typed, a wrapped error keeps
+ * its cause's advice, and a failed command leaves no signal handler behind.
+ */
+import assert from "node:assert/strict";
+import { Command } from "commander";
+import { KafkaError, OptionError, QueryError } from "../../lib/errors";
+import { asCliError, formatCliError, main } from "../../lib/cli/main";
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const { log, error } = console;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = (...a: unknown[]) => void err.push(a.join(" "));
+  try {
+    const code = await main(["node", "streamlab", ...args]);
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+describe("cli: error reporting", function () {
+  this.timeout(30_000);
+
+  it("renames a library option error to the flag of the running command (maxEvents → --max-events)", () => {
+    const command = new Command("replay").option("--max-events <n>").option("--window <d>");
+    const renamed = asCliError(new OptionError("maxEvents", 0, "expected a whole number >= 1"), command) as OptionError;
+    assert.equal(renamed.option, "--max-events");
+    assert.equal(renamed.message, 'Invalid option --max-events 0: expected a whole number >= 1.');
+    const notAFlag = new OptionError("keyField", "x", "a column");
+    assert.equal(asCliError(notAFlag, command), notAFlag, "an option with no flag keeps its library name");
+  });
+
+  it("prints the cause of a wrapped error with its code, and its message when the wrapper lacks it", () => {
+    const broker = new KafkaError("BROKER_UNREACHABLE", "Kafka broker localhost:9092 is not reachable. Run `npm run kafka:start`.");
+    const terse = formatCliError(new QueryError('query "windowed" failed', { cause: broker }));
+    assert.equal(terse, `error [QUERY]: query "windowed" failed\n  caused by [BROKER_UNREACHABLE]: ${broker.message}`);
+    const full = formatCliError(new QueryError(`source "locations" failed: ${broker.message}`, { cause: broker }));
+    assert.equal(full, `error [QUERY]: source "locations" failed: ${broker.message}\n  caused by [BROKER_UNREACHABLE]`);
+  });
+
+  it("names the flags in errors of replay's kafka options (--first-name/--last-name, --preset)", async () => {
+    const half = await run("replay", "--sink", "kafka", "--first-name", "John", "--speed", "max");
+    assert.equal(half.code, 2, half.err);
+    assert.match(half.err, /^error \[BAD_OPTION\]: Invalid option --last-name/);
+    const both = await run("replay", "--sink", "kafka", "--preset", "local", "--bootstrap", "localhost:9092");
+    assert.equal(both.code, 2, both.err);
+    assert.match(both.err, /Invalid option --preset "local": give either bootstrap or preset/);
+  });
+
+  // Regression (SIGINT handler leak): `consume` installed its Ctrl-C handler before subscribing
+  // and removed it only after a successful subscribe; a failed one (no broker, missing topic) left
+  // it installed, so the next Ctrl-C of the process was swallowed instead of ending it.
+  it("consume removes its Ctrl-C handler when subscribing fails", async () => {
+    const before = process.listenerCount("SIGINT");
+    const r = await run("consume", "--topic", "nope", "--bootstrap", "localhost:1");
+    assert.equal(r.code, 1);
+    assert.match(r.err, /error \[BROKER_UNREACHABLE\]/);
+    assert.equal(process.listenerCount("SIGINT"), before);
+  });
+});
