@@ -105,7 +105,7 @@ export async function engineSection(ctx: Ctx): Promise<Parts> {
   return {
     target: "10× Spark (rows/s), same results",
     met: minRatio === null || checked.same === null ? null : minRatio >= 10 && checked.same,
-    verdict: minRatio === null ? "not assessed (a side was not measured)"
+    verdict: minRatio === null ? "a side was not measured (see below)"
       : `streamlab ${fmt.x(rs[0])} (windowed) and ${fmt.x(rs[1])} (joined) Spark's rows/s on the ${largeLabel} stream; results ${checked.same === null ? "not compared" : checked.same ? "identical" : "DIFFER"}`,
     tables: [{
       columns: ["stream", "query", "input rows", "ours s", "ours rows/s", "ours batches", "Spark s", "Spark rows/s", "Spark batches", "ours/Spark"],

@@ -52,7 +52,7 @@ export async function scalingSection(ctx: Ctx): Promise<Parts> {
   return {
     target: "cost linear in rides (time per row at the largest size ≤ 1.5× the previous size's)",
     met: growth === null ? null : growth <= 1.5,
-    verdict: growth === null ? "not assessed" : `streamlab time per row ×${round(growth, 2)} from ${sets[sets.length - 2].rides} to ${sets[sets.length - 1].rides} rides`,
+    verdict: growth === null ? "streamlab not measured (see below)" : `streamlab time per row ×${round(growth, 2)} from ${sets[sets.length - 2].rides} to ${sets[sets.length - 1].rides} rides`,
     tables: [{ columns: ["rides", "input rows", "ours s (windowed+joined)", "ours rows/s", "ours peak RSS MB", "ours max state rows", "Spark s", "Spark rows/s", "ours speed-up"], rows }],
     notes: [
       `Same ${sets[0].duration} simulated seconds at every size; ${base.how}, copied ×${s.copies.join(", ×")} in parallel (each copy its own uuid/ride_id), one parquet file per table and partition.`,

@@ -4,7 +4,7 @@ import { partitionBatch, rowBatches, yieldToEventLoop } from "./batches";
 import { LatenessRecorder } from "./lateness";
 import { resolveReplayOptions, type ReplayOptions, type ResolvedReplayOptions } from "./options";
 import { ReplayScheduler, type LoadEntry, type ReleaseEntry } from "./scheduler";
-import type { ReplayProgress, ReplayStopReason, ReplaySummary, ReplayTableStats } from "./types";
+import type { ReleaseBatch, ReplayProgress, ReplayStopReason, ReplaySummary, ReplayTableStats } from "./types";
 
 /** Background reads hold back when a release falls due within this many milliseconds. */
 export const PAUSE_GUARD_MS = 20;
@@ -153,6 +153,9 @@ export class Replay {
       loops = Math.max(loops, batch.loop + 1);
     };
 
+    /** Hands every batch of the group to every sink; resolves once all are durable. */
+    const publish = (group: ReleaseEntry[]): Promise<unknown> => Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
+
     const opened: typeof sinks = [];
     let failure: unknown;
     let t0 = clock.now();
@@ -211,27 +214,17 @@ export class Replay {
             if (signal.aborted) { stopReason = "aborted"; break; }
             const late = clock.now() - due;
             for (let i = 0; i < group.length; i++) lateness.record(late);
-            await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
+            await publish(group);
           } finally {
             gate.open();
             gate = undefined;
           }
         } else {
-          await Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
+          await publish(group);
         }
         for (const e of group) {
           count(e);
-          this.latest = {
-            releases,
-            partitions: TABLES.reduce((n, t) => n + tables[t].partitions, 0),
-            rows: Object.fromEntries(TABLES.map((t) => [t, tables[t].rows])) as Record<Table, number>,
-            table: e.batch.table,
-            partition: e.batch.partition,
-            offset: e.batch.dueOffset,
-            loop: e.batch.loop,
-            elapsedMs: clock.now() - t0,
-            lateness: speed === "max" ? null : { lastMs: lateness.lastMs(), p99Ms: lateness.stats()?.p99Ms ?? 0 },
-          };
+          this.latest = progressOf(e.batch, tables, releases, clock.now() - t0, speed === "max" ? null : lateness);
           o.onProgress?.(this.latest);
         }
       }
@@ -250,7 +243,7 @@ export class Replay {
     }
     if (failure !== undefined) throw failure;
 
-    const sum = (k: keyof ReplayTableStats): number => TABLES.reduce((n, t) => n + tables[t][k], 0);
+    const sum = (k: keyof ReplayTableStats): number => totalOf(tables, k);
     return {
       data: scan.root,
       start: new Date(startMs).toISOString(),
@@ -272,6 +265,25 @@ export class Replay {
       sinks: Object.fromEntries(sinks.map((s) => [s.name, s.stats()])),
     };
   }
+}
+
+function totalOf(tables: Record<Table, ReplayTableStats>, k: keyof ReplayTableStats): number {
+  return TABLES.reduce((n, t) => n + tables[t][k], 0);
+}
+
+/** The progress record after releasing `batch`; `lateness` null at speed "max" (nothing is due). */
+function progressOf(batch: ReleaseBatch, tables: Record<Table, ReplayTableStats>, releases: number, elapsedMs: number, lateness: LatenessRecorder | null): ReplayProgress {
+  return {
+    releases,
+    partitions: totalOf(tables, "partitions"),
+    rows: Object.fromEntries(TABLES.map((t) => [t, tables[t].rows])) as Record<Table, number>,
+    table: batch.table,
+    partition: batch.partition,
+    offset: batch.dueOffset,
+    loop: batch.loop,
+    elapsedMs,
+    lateness: lateness === null ? null : { lastMs: lateness.lastMs(), p99Ms: lateness.stats()?.p99Ms ?? 0 },
+  };
 }
 
 /**

@@ -8,6 +8,11 @@ import { BATCH_ID_COLUMN, resolveParquetSinkOptions, wantsBatchId, type ParquetS
 
 const BATCH_FILE = /^batch-(\d+)\.parquet$/;
 
+/** True for the file names {@link batchFileName} makes (what {@link readParquetOutput} reads). */
+export function isBatchFileName(name: string): boolean {
+  return BATCH_FILE.test(name);
+}
+
 /** File name of one micro-batch: `batch-000007.parquet` (zero-padded so names sort by batch). */
 export function batchFileName(batchId: number): string {
   return `batch-${String(batchId).padStart(6, "0")}.parquet`;
@@ -53,7 +58,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
         await fs.mkdir(o.dir, { recursive: true });
         if (o.clean) {
           for (const name of await fs.readdir(o.dir)) {
-            if (BATCH_FILE.test(name) || isTempName(name)) await fs.rm(path.join(o.dir, name), { force: true });
+            if (isBatchFileName(name) || isTempName(name)) await fs.rm(path.join(o.dir, name), { force: true });
           }
         }
       } catch (e) {
