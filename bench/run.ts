@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { PROFILES } from "./config";
 import { Ctx } from "./lib/context";
-import { WORK } from "./lib/datasets";
+import { RUN_DIR, WORK } from "./lib/datasets";
 import { brokerReachable, deleteTopics } from "./lib/kafka";
 import { reasonOf } from "./lib/proc";
 import { ROOT, VENV, ensurePython } from "./lib/python";
@@ -133,7 +133,7 @@ async function main(): Promise<number> {
 
   if (ctx.topics.length) await deleteTopics(ctx.topics);
   // Query outputs and replay copies (the generated data stays cached for the next run).
-  rmSync(path.join(WORK, "run"), { recursive: true, force: true });
+  rmSync(RUN_DIR, { recursive: true, force: true });
   if (startedBroker) {
     try { execFileSync("bash", [path.join(ROOT, "scripts", "kafka.sh"), "stop"], { stdio: "inherit" }); } catch { /* reported by the script */ }
   }

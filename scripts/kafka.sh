@@ -170,7 +170,7 @@ ensure() {
 
 console_consumer() {
   need_java
-  install
+  install >&2 # stdout carries only the messages
   exec java -Dlog4j.configuration="file:$ROOT/kafka/tools-log4j.properties" -cp "$CLASSPATH_GLOB" \
     org.apache.kafka.tools.consumer.ConsoleConsumer "$@"
 }

@@ -63,8 +63,12 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     # Ready once the first (empty) micro-batch has run: the source is positioned and the sink connected.
     deadline = time.time() + 300
-    while not q.recentProgress and time.time() < deadline and not stop.is_set():
+    while not q.recentProgress and q.isActive and time.time() < deadline and not stop.is_set():
         time.sleep(0.2)
+    if not q.isActive:
+        emit({"error": f"the Spark query stopped before it was ready: {q.exception()}"})
+        spark.stop()
+        return
     print("READY", flush=True)
     while not stop.is_set() and q.isActive:
         stop.wait(0.5)

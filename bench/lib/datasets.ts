@@ -7,7 +7,7 @@
  * (`<dir>/<table>/t=SSS.S/part-<loop>.parquet`) — the layout the file-stream source reads. The
  * generator's one-file-per-ride layout would mean ~330,000 files for 10 M rows.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
@@ -45,13 +45,17 @@ export async function generated(rides: number, duration: number, seed: number, l
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
   log(`generating ${rides} rides × ${duration} s (seed ${seed}) → ${dir}`);
   const t0 = performance.now();
-  const s = await generator()({ rides, duration, seed, out: dir, force: true });
+  // Into a private folder first, renamed into place when complete: concurrent bench runs (a test
+  // suite and a developer, say) never see or clobber a half-written dataset.
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const s = await generator()({ rides, duration, seed, out: tmp, force: true });
   const ds: Dataset = {
     dir, rides, duration, partitions: s.partitions, files: s.files, rows: s.rows,
     how: `streamlab generate --rides ${rides} --duration ${duration} --seed ${seed} (${Math.round((performance.now() - t0) / 1000)} s)`,
   };
-  writeFileSync(marker, JSON.stringify(ds));
-  return ds;
+  writeFileSync(path.join(tmp, ".bench-complete.json"), JSON.stringify(ds));
+  return publish(tmp, dir, marker, ds);
 }
 
 interface BasePartition { time: number; frame: pl.DataFrame }
@@ -90,7 +94,10 @@ export async function expanded(base: Dataset, copies: number, loops: number, sta
   const dir = path.join(WORK, "data", `exp-${path.basename(base.dir)}-c${copies}-l${loops}`, "input");
   const marker = path.join(dir, "..", ".bench-complete.json");
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
-  rmSync(path.dirname(dir), { recursive: true, force: true });
+  const finalRoot = path.dirname(dir);
+  const tmpRoot = `${finalRoot}.tmp-${process.pid}`;
+  rmSync(tmpRoot, { recursive: true, force: true });
+  const tmpDir = path.join(tmpRoot, "input");
   log(`expanding ${path.basename(base.dir)}: ${copies} cop${copies === 1 ? "y" : "ies"} × ${loops} loop${loops === 1 ? "" : "s"} → ${dir}`);
   const t0 = performance.now();
   const startMs = Date.parse(startIso);
@@ -113,7 +120,7 @@ export async function expanded(base: Dataset, copies: number, loops: number, sta
           copiesFrames.push(f);
         }
         const frame = copiesFrames.length === 1 ? copiesFrames[0] : pl.concat(copiesFrames, { how: "vertical" });
-        const pdir = path.join(dir, table, partitionName(time));
+        const pdir = path.join(tmpDir, table, partitionName(time));
         mkdirSync(pdir, { recursive: true });
         frame.writeParquet(path.join(pdir, `part-${String(k).padStart(4, "0")}.parquet`));
         rows[table] += frame.height;
@@ -126,12 +133,28 @@ export async function expanded(base: Dataset, copies: number, loops: number, sta
     dir, rides: base.rides * copies * loops, duration: Math.round(period * loops * 10) / 10, partitions: times.size, files, rows,
     how: `${base.how}, expanded ×${copies} in parallel and ×${loops} in time (${Math.round((performance.now() - t0) / 1000)} s)`,
   };
-  writeFileSync(marker, JSON.stringify(ds));
+  writeFileSync(path.join(tmpRoot, ".bench-complete.json"), JSON.stringify(ds));
+  return publish(tmpRoot, finalRoot, marker, ds);
+}
+
+/** Moves a completed temp folder into place; if another run got there first, keeps theirs. */
+function publish(tmp: string, final: string, marker: string, ds: Dataset): Dataset {
+  try {
+    renameSync(tmp, final);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+    if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
+    rmSync(final, { recursive: true, force: true }); // a stale, incomplete folder
+    renameSync(tmp, final);
+  }
   return ds;
 }
 
+/** This process's scratch folder (query outputs, replay copies); removed at the end of the run. */
+export const RUN_DIR = path.join(WORK, `run-${process.pid}`);
+
 export function freshDir(...parts: string[]): string {
-  const dir = path.join(WORK, "run", ...parts);
+  const dir = path.join(RUN_DIR, ...parts);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;

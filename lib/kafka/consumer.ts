@@ -292,16 +292,8 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   }
 }
 
-/**
- * Subscribes to one or more topics and starts fetching. Throws TOPIC_MISSING for a topic that does
- * not exist (check the prefix), BROKER_UNREACHABLE when no broker answers.
- *
- * @example
- * const controller = new AbortController(); // controller.abort() stops it (e.g. from another cell)
- * const sub = await subscribe({ firstName: "John", lastName: "Doe", topics: ["locations", "accelerations"], signal: controller.signal });
- * for await (const m of sub) console.log(m.topic, m.offset, m.value);
- */
-export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscription> {
+/** Validates the options of {@link subscribe} before any network call; OptionError names the option. */
+function resolveSubscribeOptions(options: SubscribeOptions): { config: KafkaConfig; names: string[]; from: StartFrom; bufferSize: number } {
   const config = resolveConfig(options);
   const names = Array.isArray(options.topics) ? options.topics : [options.topics];
   if (names.length === 0) throw new OptionError("topics", options.topics, "at least one topic");
@@ -317,9 +309,15 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
   }
   if (options.offset !== undefined) positiveInt("offset", options.offset, 0, 0);
   if (options.signal?.aborted) throw new OptionError("signal", "aborted", "the signal is already aborted");
-
   for (const name of names) topicName(name, config); // bad names fail before any network call
-  // Existence and layout first: a clear TOPIC_MISSING instead of an auto-created empty topic.
+  return { config, names, from, bufferSize };
+}
+
+/**
+ * The full names of the topics, each required to exist (a clear TOPIC_MISSING instead of an
+ * auto-created empty topic), and, when `withLayout`, their partitions' offsets.
+ */
+async function topicLayouts(config: KafkaConfig, names: string[], withLayout: boolean): Promise<{ topics: string[]; layout: Map<string, { partition: number; low: number; high: number }[]> }> {
   const admin = await KafkaAdmin.connect(config);
   const topics: string[] = [];
   const layout = new Map<string, { partition: number; low: number; high: number }[]>();
@@ -327,11 +325,26 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
     for (const name of names) {
       const t = await admin.requireTopic(name);
       topics.push(t);
-      if (from === "latest" || options.partition !== undefined) layout.set(t, (await admin.describeTopic(t)).partitions);
+      if (withLayout) layout.set(t, (await admin.describeTopic(t)).partitions);
     }
   } finally {
     await admin.close();
   }
+  return { topics, layout };
+}
+
+/**
+ * Subscribes to one or more topics and starts fetching. Throws TOPIC_MISSING for a topic that does
+ * not exist (check the prefix), BROKER_UNREACHABLE when no broker answers.
+ *
+ * @example
+ * const controller = new AbortController(); // controller.abort() stops it (e.g. from another cell)
+ * const sub = await subscribe({ firstName: "John", lastName: "Doe", topics: ["locations", "accelerations"], signal: controller.signal });
+ * for await (const m of sub) console.log(m.topic, m.offset, m.value);
+ */
+export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscription> {
+  const { config, names, from, bufferSize } = resolveSubscribeOptions(options);
+  const { topics, layout } = await topicLayouts(config, names, from === "latest" || options.partition !== undefined);
   if (options.partition !== undefined) {
     const parts = layout.get(topics[0])!;
     if (!parts.some((p) => p.partition === options.partition)) throw new OptionError("partition", options.partition, `topic ${topics[0]} has partitions 0-${parts.length - 1}`);

@@ -8,9 +8,8 @@
 import * as path from "node:path";
 import { OptionError } from "../errors";
 import type { Table } from "../dataset/types";
-import { Agg } from "../stream/aggregate";
 import type { Duration } from "../stream/options";
-import { COURSE_OUTPUTS, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQuerySummary } from "../stream/queries";
+import { awaitQueries, COURSE_OUTPUTS, COURSE_QUERY_DEFAULTS, streamJoin, summarizeCourseQuery, windowedSpeeds, type CourseQueryKind, type CourseQuerySummary } from "../stream/queries";
 import type { StreamingQuery } from "../stream/query";
 import { parquetSink } from "../stream/sinks/parquet";
 import { fileStreamSource } from "../stream/sources/fileStream";
@@ -71,20 +70,6 @@ export function untilEnded(source: StreamSource, ended: () => boolean): StreamSo
   };
 }
 
-function summarize(kind: CourseQueryKind, queries: StreamingQuery[], outputs: string[]): CourseQuerySummary {
-  const s: CourseQuerySummary = { kind, batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0, skipped: [], outputs, errors: [] };
-  for (const q of queries) {
-    const t = q.totals;
-    s.batches += t.batches;
-    for (const [k, v] of Object.entries(t.inputRows)) s.inputRows[k] = (s.inputRows[k] ?? 0) + v;
-    s.outputRows += t.outputRows;
-    s.rowsDroppedByWatermark += t.rowsDroppedByWatermark;
-    s.skipped.push(...q.skipped());
-    if (q.exception) s.errors.push(q.exception.message);
-  }
-  return s;
-}
-
 /**
  * Starts the course's simple, windowed and joined queries on the file stream (parquet output under
  * `output`), with the course's parameters; pass the replay's promise as `until` and they end by
@@ -104,7 +89,8 @@ export function startCourseQueries(options: CourseQueriesOptions = {}): CourseQu
   const output = options.output ?? COURSE_QUERY_DEFAULTS.output;
   const watermark = options.watermark ?? COURSE_QUERY_DEFAULTS.watermark;
   const within = options.within ?? COURSE_QUERY_DEFAULTS.within;
-  const size = window("timestamp", options.window ?? COURSE_QUERY_DEFAULTS.window); // validates the duration
+  const size = options.window ?? COURSE_QUERY_DEFAULTS.window;
+  window("timestamp", size); // validates the duration before anything starts
 
   let ended = false;
   // A failed replay ends the input too: the queries keep what arrived, and the caller sees the replay's error.
@@ -123,29 +109,16 @@ export function startCourseQueries(options: CourseQueriesOptions = {}): CourseQu
     windowed: path.join(output, COURSE_OUTPUTS.windowed),
     joined: path.join(output, COURSE_OUTPUTS.joined),
   };
-  // The same plans as lib/stream/queries.ts, whose helpers build their own sources.
+  // The plans of lib/stream/queries.ts, on sources that end with the replay.
   const simple = (["locations", "accelerations"] as const).map((t) => readStream(source(t)).writeStream(write(`simple-${t}`, "append", outputs.simple[t])).start());
-  const windowed = readStream(source("locations"))
-    .withWatermark("timestamp", watermark)
-    .groupBy("ride_id", size)
-    .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") })
-    .writeStream(write("windowed", "update", outputs.windowed))
-    .start();
-  const joined = readStream(source("locations"))
-    .withWatermark("timestamp", watermark)
-    .select("uuid", "timestamp", "speed", "latitude", "longitude")
-    .join(readStream(source("accelerations")).withWatermark("timestamp", watermark).select("uuid", "timestamp", "x", "y", "z"), {
-      on: "uuid", within, how: "full", leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp",
-    })
-    .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id")
-    .writeStream(write("joined", "append", outputs.joined))
-    .start();
+  const windowed = windowedSpeeds(source("locations"), { watermark, window: size }).writeStream(write("windowed", "update", outputs.windowed)).start();
+  const joined = streamJoin(source("locations"), source("accelerations"), { watermark, within, how: "full" }).writeStream(write("joined", "append", outputs.joined)).start();
 
   const queries: Record<CourseQueryKind, StreamingQuery[]> = { simple, windowed: [windowed], joined: [joined] };
   const summaries = (): Record<CourseQueryKind, CourseQuerySummary> => ({
-    simple: summarize("simple", simple, Object.values(outputs.simple)),
-    windowed: summarize("windowed", [windowed], [outputs.windowed]),
-    joined: summarize("joined", [joined], [outputs.joined]),
+    simple: summarizeCourseQuery("simple", simple, Object.values(outputs.simple)),
+    windowed: summarizeCourseQuery("windowed", [windowed], [outputs.windowed]),
+    joined: summarizeCourseQuery("joined", [joined], [outputs.joined]),
   });
   const all = [...simple, windowed, joined];
   return {
@@ -153,13 +126,7 @@ export function startCourseQueries(options: CourseQueriesOptions = {}): CourseQu
     outputs,
     summaries,
     async awaitTermination() {
-      // One failing query stops the others: half a pipeline would hide the failure.
-      const results = await Promise.allSettled(all.map((q) => q.awaitTermination().catch(async (e) => {
-        await Promise.all(all.map((other) => other.stop()));
-        throw e;
-      })));
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-      if (failed) throw failed.reason;
+      await awaitQueries(all); // one failing query stops the others
       return summaries();
     },
     async stop() {

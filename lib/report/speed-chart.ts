@@ -30,7 +30,7 @@ export function latestWindows(windowed: pl.DataFrame): pl.DataFrame {
  * (ride_id, window_start) first ({@link latestWindows}).
  *
  * @param windowed the windowed query's output: `ride_id, window_start, window_end, mean_speed, count[, batch_id]`
- * @param options.title default "Mean speed per ride (15 s windows)" style title from the data
+ * @param options.title default "Mean speed per ride and event-time window"
  * @throws OptionError (BAD_OPTION) when `windowed` is not a frame with those columns
  * @example
  * const windowed = readParquetOutput("results/stream/output/windowed");

@@ -24,7 +24,7 @@ export interface TrackFigureOptions extends FigureOptions {
 }
 
 /** One panel of the map: rides recorded close to each other. */
-export interface TrackArea {
+interface TrackArea {
   /** Mean latitude/longitude of the area's fixes. */
   lat: number;
   lon: number;

@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
 import type { Page } from "playwright-core";
-import { JUPYTER_SH, jupyterSh, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
+import { JUPYTER_SH, jupyterSh, parquetRowCounts, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
 import { chartsOnPage, launchBrowser, ROOT, type Browser, type ChartsOnPage } from "./chromium";
 
 const DATA = path.join(ROOT, "data", "bdd");
@@ -81,7 +81,11 @@ function freePort(): Promise<number> {
 async function startLab(root: string): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
   const token = "streamlab-test";
-  const child: ChildProcess = spawn("bash", [JUPYTER_SH, "lab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`], {
+  // Settings of this run only: render every cell (by default JupyterLab renders the cells near the viewport).
+  const settings = path.join(root, ".lab-settings");
+  fs.mkdirSync(path.join(settings, "@jupyterlab", "notebook-extension"), { recursive: true });
+  fs.writeFileSync(path.join(settings, "@jupyterlab", "notebook-extension", "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" }));
+  const child: ChildProcess = spawn("bash", [JUPYTER_SH, "lab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, `--LabApp.user_settings_dir=${settings}`], {
     cwd: ROOT, env: { ...process.env, STREAMLAB_SKIP_BUILD: "1" }, stdio: "ignore", detached: true,
   });
   const base = `http://127.0.0.1:${port}`;
@@ -156,12 +160,6 @@ describe("charts in headless Chromium (offline)", function () {
       await page.route("**/*", (route) => (route.request().url().startsWith(origin) ? route.continue() : route.fallback()));
       await page.goto(lab.url, { timeout: 180_000 });
       await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 180_000 });
-      // JupyterLab renders only the cells near the viewport: scroll down until the three charts exist.
-      for (let i = 0; i < 120 && (await page.$$(".jp-RenderedPlotly .main-svg")).length < 3; i++) {
-        await page.mouse.move(800, 500);
-        await page.mouse.wheel(0, 800);
-        await page.waitForTimeout(250);
-      }
       const seen = await chartsOnPage(page, 3);
       const viaExtension = await page.$$eval(".js-plotly-plot", (plots) => plots.map((p) => p.classList.contains("jp-RenderedPlotly")));
       assert.deepEqual(viaExtension, [true, true, true], "the charts must come from application/vnd.plotly.v1+json (jupyterlab-plotly), not the HTML fallback");
@@ -187,6 +185,12 @@ describe("charts in headless Chromium (offline)", function () {
     const main = await run(process.execPath, [path.join(ROOT, "bin", "streamlab.js"), "main", "--data", DATA, "--out", path.join(dir, "main-stream"), "--report", report]);
     assert.equal(main.code, 0, main.output);
     assert.match(main.output, new RegExp(`Report: ${report.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    // The results summary: every row replayed and read by the queries, none dropped at speed max.
+    const rows = parquetRowCounts(DATA);
+    const n = (x: number): string => x.toLocaleString("en-US");
+    assert.match(main.output, new RegExp(`^\\s+simple\\s+\\d+\\s+locations=${n(rows.locations)} accelerations=${n(rows.accelerations)}\\s+${n(rows.locations + rows.accelerations)}\\s+0\\s`, "m"));
+    assert.match(main.output, /^\s+windowed\s+\d+\s+locations=\S+\s+\S+\s+0\s/m);
+    assert.match(main.output, /^\s+joined\s+\d+\s+locations=\S+ accelerations=\S+\s+\S+\s+0\s/m);
 
     const page = await open(browser, report);
     const seen = await chartsOnPage(page, 3);

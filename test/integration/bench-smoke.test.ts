@@ -25,9 +25,10 @@ describe("npm run bench -- --quick (smoke)", function () {
   it("writes the JSON and markdown reports with every section present", async () => {
     await new Promise<void>((resolve, reject) => {
       execFile(path.join(ROOT, "node_modules", ".bin", "tsx"), ["bench/run.ts", "--quick", "--only", "replay", "--out", out],
-        { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (err, _stdout, stderr) => (err ? reject(new Error(`bench failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
+        // Its own data/scratch folder: never shares files with a bench a developer runs meanwhile.
+        { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, STREAMLAB_BENCH_DIR: path.join(out, "work") } }, (err, _stdout, stderr) => (err ? reject(new Error(`bench failed: ${err.message}\n${stderr.slice(-2000)}`)) : resolve()));
     });
-    const files = readdirSync(out).sort();
+    const files = readdirSync(out).filter((f) => f !== "work").sort();
     const md = files.find((f) => /^\d{4}-\d{2}-\d{2}-quick\.md$/.test(f));
     const json = files.find((f) => /^\d{4}-\d{2}-\d{2}-quick\.json$/.test(f));
     assert.ok(md && json, `expected <date>-quick.md and .json in ${out}, found ${files.join(", ")}`);

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { readTopicMessages } from "../../lib/kafka/read";
 import { deleteTopics } from "../../lib/kafka/admin";
+import { main } from "../../lib/cli/main";
 import { bootstrap, requireBroker, uniquePrefix } from "../helpers/kafka";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -78,5 +79,26 @@ describe("kafka CLI: topics, produce, consume (real broker)", function () {
     const offsetAlone = await cli(["consume", "--topic", "lines", "--offset", "3"]);
     assert.equal(offsetAlone.code, 2);
     assert.match(offsetAlone.stderr, /--offset.*needs --partition/);
+  });
+
+  // Regression (producer leak): `produce` connected the producer, then prefixed and checked the
+  // topic name outside its try/finally, so a bad name threw INVALID_TOPIC with the producer (and
+  // its broker sockets) left open. Now the name is checked before anything connects.
+  it("produce with an invalid topic name fails with INVALID_TOPIC and leaves no connection open", async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    const before = sockets();
+    const errors: string[] = [];
+    const { error } = console;
+    console.error = (...a: unknown[]) => void errors.push(a.join(" "));
+    let code: number;
+    try {
+      code = await main(["node", "streamlab", "produce", "--topic", "bad topic", "--bootstrap", bootstrap()]);
+    } finally {
+      console.error = error;
+    }
+    assert.equal(code, 1);
+    assert.match(errors.join("\n"), /error \[INVALID_TOPIC\]: Invalid topic name "bad topic"/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sockets(), before);
   });
 });

@@ -6,6 +6,10 @@ import assert from "node:assert/strict";
 import { Command } from "commander";
 import { KafkaError, OptionError, QueryError } from "../../lib/errors";
 import { asCliError, formatCliError, main } from "../../lib/cli/main";
+import { queryOptionsFromCli } from "../../lib/cli/commands/query";
+import { createSink } from "../../lib/sinks";
+import type { KafkaSink } from "../../lib/sinks/kafka";
+import { resolveCourseQueryOptions } from "../../lib/stream/queries";
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -60,5 +64,16 @@ describe("cli: error reporting", function () {
     assert.equal(r.code, 1);
     assert.match(r.err, /error \[BROKER_UNREACHABLE\]/);
     assert.equal(process.listenerCount("SIGINT"), before);
+  });
+
+  it("replay --sink kafka and query --source kafka derive the same topics from --first-name/--last-name", () => {
+    const flags = { firstName: "Jane", lastName: "Doe" };
+    const sink = createSink("kafka", flags) as KafkaSink;
+    assert.deepEqual(sink.topics, { locations: "DoeJane-locations", accelerations: "DoeJane-accelerations" });
+    const { options } = queryOptionsFromCli("windowed", { source: "kafka", ...flags });
+    assert.equal(resolveCourseQueryOptions("windowed", options).kafka?.topicPrefix, "DoeJane");
+    // And without any prefix flag, both use the names as given.
+    assert.deepEqual((createSink("kafka", {}) as KafkaSink).topics, { locations: "locations", accelerations: "accelerations" });
+    assert.equal(resolveCourseQueryOptions("windowed", { source: "kafka" }).kafka?.topicPrefix, undefined);
   });
 });

@@ -10,6 +10,7 @@ import { kafkaConfig } from "../../kafka/config";
 import { subscribe, formatMessage } from "../../kafka/consumer";
 import { KAFKA_DEFAULTS } from "../../kafka/options";
 import { KafkaProducer } from "../../kafka/producer";
+import { topicName } from "../../kafka/topics";
 import type { KafkaConfig, OutgoingMessage } from "../../kafka/types";
 import { kafkaOptionsOf, secondsFlag, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
@@ -110,6 +111,8 @@ function registerProduce(program: Command): void {
       const batchSize = wholeNumberFlag("--batch", o.batch, 1)!;
       const partitions = wholeNumberFlag("--partitions", o.partitions, 1);
       const config = configOf(o);
+      // The name is checked before connecting: a bad one used to throw after connect(), outside
+      // the try/finally below, and left the producer (and its sockets) open.
       const producer = await KafkaProducer.connect({ ...config, partitions, onDelivery: o.verbose ? (r) => console.error(`delivered ${r.topic} [${r.partition}] @ ${r.offset} key ${r.key}`) : undefined });
       const topic = producer.topic(o.topic);
       let lineNo = 0;
