@@ -83,7 +83,7 @@ export class Ride {
     this.filename = `${f.slice(0, 8)}-${f.slice(8, 12)}-4${f.slice(13, 16)}-${"89ab"[rng.int(4)]}${f.slice(17, 20)}-${f.slice(20)}.mov`;
     this.timestampMicros = Math.round(rng.uniform(1000, 2000) * 1e6);
     this.period = rng.uniform(0.0195, 0.0202);
-    this.gravity = [rng.pick([-0.99, -0.99, -0.98, 0.01, 0.97]), rng.normal(0, 0.02), rng.normal(0, 0.05)];
+    this.gravity = [rng.pick([-0.99, -0.99, -0.98, 0.97, 0.99]), rng.normal(0, 0.02), rng.normal(0, 0.05)];
     this.cruise = rng.uniform(3, 15);
     this.lat = rng.uniform(AREA.lat[0], AREA.lat[1]);
     this.lon = rng.uniform(AREA.lon[0], AREA.lon[1]);

@@ -119,6 +119,16 @@ describe("generate: generateDataset", function () {
     assertRealisticRates(frames.locations!, frames.accelerations!);
   });
 
+  it("gives every ride gravity, ~1 g on average as in the real data (regression: one ride in five had none)", async () => {
+    await generateDataset({ rides: 20, duration: 60, seed: 3, out: dir });
+    assertGravityPerRide((await loadDataset(dir)).frames.accelerations!);
+  });
+
+  it("checks gravity the way the real data has it (so the check above is the real one)", async function () {
+    requireRealData(this);
+    assertGravityPerRide((await loadDataset(REAL_BDD)).frames.accelerations!);
+  });
+
   it("writes plausible GPS values: Bay Area positions, a matching 12-char geohash, speeds in m/s", async () => {
     await generateDataset({ rides: 6, duration: 80, seed: 5, out: dir });
     const loc = (await loadDataset(dir)).frames.locations!;
@@ -181,3 +191,10 @@ describe("generate: generateDataset", function () {
     }
   });
 });
+
+/** Each ride's mean acceleration magnitude sqrt(x²+y²+z²), in g, is close to 1 (the phone feels gravity). */
+function assertGravityPerRide(accelerations: pl.DataFrame): void {
+  const magnitude = pl.col("x").pow(2).add(pl.col("y").pow(2)).add(pl.col("z").pow(2)).pow(0.5);
+  const perRide = accelerations.groupBy("uuid").agg(magnitude.mean().alias("g"));
+  for (const g of perRide.getColumn("g").toArray() as number[]) assert.ok(g > 0.9 && g < 1.1, `mean magnitude ${g} g`);
+}
