@@ -7,6 +7,8 @@ import { runJson } from "./proc";
 import { baseline, ensurePython, ROOT } from "./python";
 
 export const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+/** No __pycache__ folders in the repository. */
+export const PY_ENV = { PYTHONDONTWRITEBYTECODE: "1" };
 
 export class Ctx {
   readonly runId = Date.now().toString(36).toUpperCase();
@@ -27,7 +29,7 @@ export class Ctx {
   async py(what: string, script: string, args: string[], timeoutMs = this.p.timeouts.childMs): Promise<any> {
     const python = await ensurePython(this.log);
     this.log(`  ${what}`);
-    return runJson(what, python, baseline(script, args), { cwd: path.join(ROOT, "bench", "baselines"), timeoutMs });
+    return runJson(what, python, baseline(script, args), { cwd: path.join(ROOT, "bench", "baselines"), timeoutMs, env: PY_ENV });
   }
 
   async data(name: string, spec: GenSpec): Promise<Dataset> {

@@ -34,8 +34,11 @@ export function parseResult(stdout: string): any {
   return lines.length ? JSON.parse(lines[lines.length - 1].slice(RESULT_PREFIX.length)) : undefined;
 }
 
+/** The informative end of a child's output: its exception lines if any, else its last lines. */
 function tail(text: string, n = 6): string {
-  return text.trim().split("\n").filter((l) => l.trim() !== "").slice(-n).join(" | ").slice(0, 600);
+  const lines = text.trim().split("\n").filter((l) => l.trim() !== "" && !/^\s+at /.test(l));
+  const errors = lines.filter((l) => /(Exception|Error)\b.*:/.test(l));
+  return (errors.length ? errors.slice(-2) : lines.slice(-n)).join(" | ").slice(0, 600);
 }
 
 /** A long-running child: wait for a line, then stop it; `done` resolves when it exits. */

@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import type { Ctx } from "../lib/context";
-import { sleep, TSX } from "../lib/context";
+import { PY_ENV, sleep, TSX } from "../lib/context";
 import { freshDir } from "../lib/datasets";
 import { BOOTSTRAP, createTopics, readAll, requireBroker, type Msg } from "../lib/kafka";
 import { Child, reasonOf } from "../lib/proc";
@@ -71,12 +71,12 @@ export async function latencySection(ctx: Ctx): Promise<Parts> {
       if (impl.startsWith("Spark")) {
         const python = await ensurePython(ctx.log);
         ctx.log(`  ${impl}: starting`);
-        child = new Child(python, baseline("spark_latency.py", ["--bootstrap", BOOTSTRAP, "--topic-prefix", prefix, "--checkpoint", freshDir("latency-spark-ckpt"), "--ivy", path.join(VENV, "ivy")]), { cwd: path.join(ROOT, "bench", "baselines"), timeoutMs: ctx.p.timeouts.sparkMs });
+        child = new Child(python, baseline("spark_latency.py", ["--bootstrap", BOOTSTRAP, "--topic-prefix", prefix, "--checkpoint", freshDir("latency-spark-ckpt"), "--ivy", path.join(VENV, "ivy")]), { cwd: path.join(ROOT, "bench", "baselines"), timeoutMs: ctx.p.timeouts.sparkMs, env: PY_ENV });
       } else {
         ctx.log(`  ${impl}: starting`);
         child = new Child(TSX, [path.join(ROOT, "bench", "ours", "latency.ts"), "--topic-prefix", prefix, "--bootstrap", BOOTSTRAP], { cwd: ROOT, timeoutMs: ctx.p.timeouts.childMs });
       }
-      await child.waitFor(/^READY/, 300_000, impl);
+      await child.waitFor(/^READY/, 300_000, "the query");
       await sleep(3000);
       const replay = await ctx.ours(`replay at speed 1 → Kafka (${prefix})`, "replay.ts", ["--data", ds.dir, "--speed", "1", "--sink", "kafka", "--topic-prefix", prefix, "--bootstrap", BOOTSTRAP]);
       await sleep(ctx.p.latency.drainSeconds * 1000);

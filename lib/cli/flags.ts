@@ -1,15 +1,15 @@
 /**
- * Flags shared by the commands: number parsing that names the flag, and the Kafka connection
- * flags, declared once for every command that talks to Kafka (`topics`,
- * `produce`, `consume`, `replay --sink kafka`, `query --source/--sink kafka`), so they share names,
- * help texts and behaviour: bootstrap from `--bootstrap`, else `--preset`, else env
- * KAFKA_BOOTSTRAP_SERVERS, else localhost:9092; topic prefix from `--topic-prefix`, else
- * `--first-name` + `--last-name` (LastnameFirstname), else none (names are used as given).
+ * Flags shared by the commands, declared once so that they read and behave the same everywhere:
+ * - numbers (`numberFlag`, `wholeNumberFlag`, `secondsFlag`) whose errors name the flag;
+ * - the Kafka connection flags of every command that talks to Kafka (`topics`, `produce`,
+ *   `consume`, `replay --sink kafka`, `query --source/--sink kafka`): bootstrap from `--bootstrap`,
+ *   else `--preset`, else env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092; topic prefix from
+ *   `--topic-prefix`, else `--first-name` + `--last-name` (LastnameFirstname), else none;
+ * - Ctrl-C as an AbortSignal (`withInterrupt`).
  */
 import { Option, type Command } from "commander";
 import { OptionError } from "../errors";
-import { KAFKA_PRESETS } from "../kafka/options";
-import type { KafkaOptions } from "../kafka/options";
+import { KAFKA_PRESETS, type KafkaOptions } from "../kafka/options";
 import type { KafkaPreset } from "../kafka/types";
 
 /** The flags as commander parses them. */

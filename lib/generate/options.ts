@@ -1,4 +1,5 @@
 import { OptionError } from "../errors";
+import { optionalBoolean } from "../options";
 import type { GenerateProgress } from "./types";
 
 /** Options of `generateDataset` / `streamlab generate`. */
@@ -34,7 +35,7 @@ export function resolveGenerateOptions(options: GenerateOptions = {}): ResolvedG
   if (typeof o.duration !== "number" || !Number.isFinite(o.duration) || o.duration < 1 || o.duration > GENERATE_LIMITS.maxDuration) throw new OptionError("duration", o.duration, `a number of seconds from 1 to ${GENERATE_LIMITS.maxDuration}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new OptionError("seed", o.seed, "an integer from 0 to 4294967295");
   if (typeof o.out !== "string" || o.out.trim() === "") throw new OptionError("out", o.out, "a folder path, e.g. data/bdd");
-  if (typeof o.force !== "boolean") throw new OptionError("force", o.force, "true or false");
+  optionalBoolean("force", o.force, false);
   if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new OptionError("onProgress", String(o.onProgress), "a function");
   return o;
 }

@@ -36,8 +36,16 @@ export class SystemClock implements Clock {
   }
 }
 
-function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` milliseconds, or less when `signal` aborts (it never rejects: the caller checks the
+ * signal). The timer and the abort listener are both removed however it ends.
+ *
+ * @example
+ * await sleepFor(100, controller.signal);
+ */
+export function sleepFor(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
+    if (signal?.aborted || !(ms > 0)) return resolve();
     const done = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", done);

@@ -1,5 +1,5 @@
 import { OptionError } from "../errors";
-import { positiveInt, positiveNumber } from "../options";
+import { oneOf, optionalBoolean, positiveInt, positiveNumber } from "../options";
 import { discoverDataset, readPartition } from "../dataset";
 import type { DatasetScan, Partition, PartitionData } from "../dataset/types";
 import { systemClock, type Clock } from "./clock";
@@ -122,10 +122,8 @@ export function resolveReplayOptions(options: ReplayOptions): ResolvedReplayOpti
   if (new Set(names).size !== names.length) throw new OptionError("sinks", names, "sinks with distinct names (the summary reports each sink under its name)");
   const speed = parseSpeed(options.speed ?? REPLAY_DEFAULTS.speed);
   const startMs = options.start === undefined ? undefined : parseStart(options.start);
-  const loop = options.loop ?? REPLAY_DEFAULTS.loop;
-  if (typeof loop !== "boolean") throw new OptionError("loop", loop, "true or false");
-  const schedule = options.schedule ?? REPLAY_DEFAULTS.schedule;
-  if (!SCHEDULES.includes(schedule)) throw new OptionError("schedule", schedule, `one of ${SCHEDULES.map((s) => `"${s}"`).join(", ")}`);
+  const loop = optionalBoolean("loop", options.loop, REPLAY_DEFAULTS.loop);
+  const schedule = oneOf("schedule", options.schedule, SCHEDULES, REPLAY_DEFAULTS.schedule);
   const timeLimit = positiveNumber("timeLimit", options.timeLimit, undefined, "a number of seconds above 0");
   const maxEvents = positiveInt("maxEvents", options.maxEvents, undefined);
   const signal = options.signal;

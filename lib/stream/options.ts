@@ -60,13 +60,14 @@ export const WRITE_STREAM_DEFAULTS = {
   name: "query",
 };
 
-const MODES: readonly OutputMode[] = ["append", "update", "complete"];
+/** Every output mode, in the order the docs list them. */
+export const OUTPUT_MODES: readonly OutputMode[] = ["append", "update", "complete"];
 
 /** Applies defaults and validates; throws OptionError naming the option. */
 export function resolveWriteStreamOptions(options: WriteStreamOptions): ResolvedWriteStreamOptions {
   if (options === null || typeof options !== "object") throw new OptionError("writeStream", options, "expected an options object with at least { sinks: [...] }");
   const mode = options.mode ?? WRITE_STREAM_DEFAULTS.mode;
-  if (!MODES.includes(mode)) throw new OptionError("mode", mode, 'expected "append", "update" or "complete"');
+  if (!OUTPUT_MODES.includes(mode)) throw new OptionError("mode", mode, 'expected "append", "update" or "complete"');
   if (!Array.isArray(options.sinks) || options.sinks.length === 0) {
     throw new OptionError("sinks", options.sinks, "expected at least one StreamSink (e.g. a memory, console or parquet sink)");
   }
@@ -99,6 +100,7 @@ export function resolveTrigger(trigger: Trigger): ResolvedWriteStreamOptions["tr
 
 /** Stream-stream join kinds (semantics.md, "Stream-stream joins"). */
 export type JoinHow = "inner" | "left" | "right" | "full";
+export const JOIN_HOWS: readonly JoinHow[] = ["inner", "left", "right", "full"];
 
 /** Options of `StreamFrame.join`. */
 export interface JoinOptions {
@@ -133,7 +135,7 @@ export function resolveJoinOptions(options: JoinOptions): ResolvedJoinOptions {
   if (typeof options.on !== "string" || options.on === "") throw new OptionError("on", options.on, 'expected the key column present in both inputs, e.g. "uuid"');
   const rawHow = options.how ?? JOIN_DEFAULTS.how;
   const how = rawHow === "outer" ? "full" : rawHow;
-  if (!["inner", "left", "right", "full"].includes(how)) throw new OptionError("how", rawHow, 'expected "inner", "left", "right" or "full" (alias "outer")');
+  if (!JOIN_HOWS.includes(how as JoinHow)) throw new OptionError("how", rawHow, 'expected "inner", "left", "right" or "full" (alias "outer")');
   if (options.within === null || (how !== "inner" && options.within !== undefined && String(options.within).trim() === "")) {
     throw new OptionError("within", options.within, `a ${how} outer join needs a time bound (within), e.g. "1.5 seconds": without it unmatched rows could never be emitted`);
   }

@@ -106,7 +106,7 @@ export class BatchProcessor {
       frames.push(f);
     }
     let out = this.emit(frames, batchId, wm);
-    if (this.stateful) out = out.withColumns(pl.lit(batchId).cast(pl.Int64).alias("batch_id"));
+    if (this.stateful) out = withBatchIdColumn(out, batchId);
     out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
     this.watermark.advance();
     return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
@@ -144,6 +144,15 @@ export class BatchProcessor {
     const final = agg.evictFinal(wm);
     return this.mode === "append" ? final : agg.updatedIn(batchId);
   }
+}
+
+/**
+ * Adds `batch_id` to the operator's output. A frame with no columns (a join that has seen no row
+ * yet) gets an empty column: a literal there would broadcast to one row holding only `batch_id`.
+ */
+function withBatchIdColumn(frame: pl.DataFrame, batchId: number): pl.DataFrame {
+  if (frame.width === 0) return frame.withColumns(pl.Series("batch_id", [], pl.Int64));
+  return frame.withColumns(pl.lit(batchId).cast(pl.Int64).alias("batch_id"));
 }
 
 /** Rejects output modes a plan cannot honour, with what to do instead. */

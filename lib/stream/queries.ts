@@ -14,7 +14,7 @@ import type { KafkaOptions } from "../kafka/options";
 import { topicName } from "../kafka/topics";
 import type { KafkaConfig, KafkaPreset } from "../kafka/types";
 import { Agg } from "./aggregate";
-import { resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
+import { JOIN_HOWS, OUTPUT_MODES, resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
 import type { StreamingQuery } from "./query";
 import { consoleSink } from "./sinks/console";
 import { kafkaSink } from "./sinks/kafka";
@@ -117,8 +117,6 @@ export interface CourseQuery {
 
 const SOURCES: readonly QuerySourceKind[] = ["files", "kafka"];
 const SINKS: readonly QuerySinkKind[] = ["files", "kafka", "console"];
-const HOWS: readonly string[] = ["inner", "left", "right", "full"];
-const MODES: readonly OutputMode[] = ["append", "update", "complete"];
 
 interface Resolved {
   source: QuerySourceKind;
@@ -151,11 +149,11 @@ export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryO
   window("timestamp", size, o.slide); // validates window and slide (slide <= window)
   const within = o.within ?? COURSE_QUERY_DEFAULTS.within;
   parseDuration(within, "within");
-  const how = oneOf("how", o.how === ("outer" as JoinHow) ? "full" : o.how, HOWS, COURSE_QUERY_DEFAULTS.how) as JoinHow;
+  const how = oneOf("how", o.how === ("outer" as JoinHow) ? "full" : o.how, JOIN_HOWS, COURSE_QUERY_DEFAULTS.how);
   const trigger = o.trigger ?? COURSE_QUERY_DEFAULTS.trigger;
   const once = resolveTrigger(trigger).kind === "once";
   if (o.mode !== undefined) {
-    oneOf("mode", o.mode, MODES, "append");
+    oneOf("mode", o.mode, OUTPUT_MODES, "append");
     if (kind !== "windowed" && o.mode !== "append") {
       throw new OptionError("mode", o.mode, `the ${kind} query supports only append (${kind === "simple" ? "a pass-through has no rows to update" : "a stream-stream join emits each joined row once, as Spark does"}); update and complete are for the windowed query`);
     }

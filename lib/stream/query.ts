@@ -1,5 +1,6 @@
 import type pl from "nodejs-polars";
 import { QueryError, isStreamlabError } from "../errors";
+import { sleepFor } from "../replay/clock";
 import { resolveWriteStreamOptions, type ResolvedWriteStreamOptions, type WriteStreamOptions } from "./options";
 import type { QueryPlan } from "./plan";
 import { BatchProcessor, type BatchResult } from "./processor";
@@ -13,15 +14,6 @@ export interface QueryTotals {
   inputRows: Record<string, number>;
   outputRows: number;
   rowsDroppedByWatermark: number;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() { clearTimeout(timer); signal.removeEventListener("abort", done); resolve(); }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -46,6 +38,8 @@ export class StreamingQuery {
   private active = false;
   private failure: QueryError | null = null;
   private nextBatchId = 0;
+  /** The watermark in force during the last micro-batch (a different current one calls for a no-data batch). */
+  private watermarkOfLastBatch = -Infinity;
   private readonly totalsSoFar: QueryTotals = { batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0 };
 
   /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
@@ -185,7 +179,6 @@ export class StreamingQuery {
   /** Default and interval triggers: run until stopped or until every source is exhausted. */
   private async runContinuous(signal: AbortSignal): Promise<void> {
     const trigger = this.options.trigger;
-    let lastWatermark = this.processor.watermark.current;
     while (!signal.aborted) {
       const t0 = performance.now();
       const got = await this.pollAll(signal);
@@ -200,14 +193,14 @@ export class StreamingQuery {
       } else if (this.sources.every((s) => s.exhausted())) {
         if (this.processor.needsFlush) await this.runBatch({}, true, pollMs);
         return;
-      } else if (this.processor.watermark.current !== lastWatermark && this.processor.stateRows > 0) {
-        // No new input but a moved watermark: a no-data batch emits and evicts what became final.
+      } else if (this.processor.watermark.current !== this.watermarkOfLastBatch && this.processor.stateRows > 0) {
+        // No new input, but the watermark moved at the end of the last batch (it applies from the
+        // next one): a no-data batch emits and evicts what became final under it.
         await this.runBatch({}, false, pollMs);
         ran = true;
       }
-      lastWatermark = this.processor.watermark.current;
       const wait = trigger.kind === "interval" ? trigger.ms - (performance.now() - t0) : ran ? 0 : this.options.idleSleepMs;
-      await sleep(wait, signal);
+      await sleepFor(wait, signal);
     }
   }
 
@@ -223,6 +216,7 @@ export class StreamingQuery {
       if (e instanceof QueryError) throw e;
       throw new QueryError(`query "${this.name}" failed in batch ${batchId}: ${message(e)}`, { cause: e, context: { batchId } });
     }
+    this.watermarkOfLastBatch = result.watermarkMs;
     const t1 = performance.now();
     for (const sink of this.options.sinks) {
       try {

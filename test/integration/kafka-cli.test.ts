@@ -99,6 +99,7 @@ describe("kafka CLI: topics, produce, consume (real broker)", function () {
     assert.equal(code, 1);
     assert.match(errors.join("\n"), /error \[INVALID_TOPIC\]: Invalid topic name "bad topic"/);
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(sockets(), before);
+    // Sockets of earlier tests may still be closing, so the count may drop; it must not grow.
+    assert.ok(sockets() <= before, `${sockets() - before} socket(s) left open`);
   });
 });

@@ -135,4 +135,20 @@ describe("stream-stream join", function () {
     assert.throws(() => a.join(readStream(new MemoryStreamSource("a")), { on: "uuid" }), /distinct names/);
     assert.throws(() => a.join(b, { on: "uuid" }).writeStream({ mode: "complete", sinks: [new MemoryStreamSink()] }), /not "complete"/);
   });
+
+  // Regression (phantom batch_id row): when a join had seen no row yet (every row of the batch
+  // filtered out before it), its empty output had no columns, and adding batch_id as a literal
+  // broadcast it to one row: the sink got a row holding only batch_id, counted in numOutputRows.
+  it("emits nothing, not a lone batch_id row, when every input row was filtered out before the join", async () => {
+    const locations = new MemoryStreamSource("locations");
+    const accelerations = new MemoryStreamSource("accelerations");
+    locations.push(locFrame([{ uuid: "a", t: 1, speed: 0, lid: 1 }]), 0);
+    const sink = new MemoryStreamSink();
+    const query = readStream(locations).withWatermark("timestamp", "10 seconds").filter(pl.col("speed").gt(0))
+      .join(readStream(accelerations).withWatermark("timestamp", "10 seconds"), { on: "uuid", how: "inner" })
+      .writeStream({ sinks: [sink], trigger: "once" });
+    await runToEnd(query);
+    assert.equal(sink.table().height, 0);
+    assert.deepEqual(query.recentProgress.map((p) => p.numOutputRows), [0]);
+  });
 });

@@ -60,6 +60,21 @@ describe("stream query loop", function () {
     assert.equal(sinkA.table().height, 4, "windows [0,10) [10,20) [20,30) [40,50)");
   });
 
+  // Regression (no-data batch never ran): the loop compared the watermark with its value after
+  // the last batch's advance, which is always equal, so a watermark moved by the last input never
+  // got its no-data batch: final windows waited (in append mode, forever) for more input.
+  it("default trigger: a watermark moved by the last input emits the final windows without more input", async () => {
+    const src = new MemoryStreamSource("s"); // never ended, nothing more arrives
+    src.push(rideFrame(rows([1, 2, 30])));
+    const sink = new MemoryStreamSink();
+    const q = windowed(src, sink, undefined).start();
+    const deadline = Date.now() + 5_000;
+    while (sink.table().height === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await q.stop();
+    assert.deepEqual(q.recentProgress.map((p) => p.numInputRows.s), [3, 0], "one batch with the rows, then one no-data batch");
+    assert.deepEqual(sink.table().select("count").toRecords(), [{ count: 2 }], "window [0 s, 10 s) is final under watermark 25 s");
+  });
+
   it("fixed-interval trigger processes every chunk and ends with the input", async () => {
     const src = new MemoryStreamSource("s", [], { perPoll: 1 });
     src.push(rideFrame(rows([1]))).push(rideFrame(rows([11]))).end();

@@ -113,8 +113,8 @@ function registerProduce(program: Command): void {
       const config = configOf(o);
       // The name is checked before connecting: a bad one used to throw after connect(), outside
       // the try/finally below, and left the producer (and its sockets) open.
+      const topic = topicName(o.topic, config);
       const producer = await KafkaProducer.connect({ ...config, partitions, onDelivery: o.verbose ? (r) => console.error(`delivered ${r.topic} [${r.partition}] @ ${r.offset} key ${r.key}`) : undefined });
-      const topic = producer.topic(o.topic);
       let lineNo = 0;
       let pending: OutgoingMessage[] = [];
       try {
