@@ -55,6 +55,6 @@ export const PROFILES: Record<"quick" | "full", Profile> = {
     latency: { data: "speed1", drainSeconds: 10 },
     scaling: { base: { rides: 10, duration: 60 }, copies: [1, 10, 100], sparkBatches: 16 },
     kafka: { partitions: 3, acks: "all", batchSize: 1_048_576, lingerMs: 5 },
-    timeouts: { childMs: 1_200_000, sparkMs: 1_500_000 },
+    timeouts: { childMs: 1_800_000, sparkMs: 1_500_000 },
   },
 };

@@ -159,11 +159,12 @@ async function main(): Promise<number> {
   writeFileSync(`${stem}.json`, JSON.stringify(report, null, 2));
   const md = renderMarkdown(report);
   writeFileSync(`${stem}.md`, md);
-  if (mode === "full" && opts.only.length === SECTION_IDS.length && path.resolve(opts.out) === path.join(ROOT, "bench", "results")) {
+  const latest = mode === "full" && opts.only.length === SECTION_IDS.length && path.resolve(opts.out) === path.join(ROOT, "bench", "results");
+  if (latest) {
     writeFileSync(path.join(ROOT, "bench", "REPORT.md"), md.replace("](../../docs/bench.md)", "](../docs/bench.md)"));
   }
   console.log(renderConsole(report));
-  console.log(`\nwritten: ${stem}.json, ${stem}.md${mode === "full" ? ", bench/REPORT.md" : ""} (${Math.round(report.seconds)} s)`);
+  console.log(`\nwritten: ${stem}.json, ${stem}.md${latest ? ", bench/REPORT.md" : ""} (${Math.round(report.seconds)} s)`);
   return 0;
 }
 

@@ -52,7 +52,7 @@ def main():
     ap.add_argument("--within-ms", type=int, default=1500)
     ap.add_argument("--files-per-trigger", default="1", help="per input, comma-separated")
     ap.add_argument("--shuffle-partitions", type=int, default=2)
-    ap.add_argument("--driver-memory", default="2g")
+    ap.add_argument("--driver-memory", default="4g")
     ap.add_argument("--max-seconds", type=float, default=0,
                     help="stop a query after this long (0 = run to the end); the rate then covers the completed micro-batches")
     a = ap.parse_args()

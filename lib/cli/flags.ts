@@ -5,7 +5,9 @@
  *   `consume`, `replay --sink kafka`, `query --source/--sink kafka`): bootstrap from `--bootstrap`,
  *   else `--preset`, else env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092; topic prefix from
  *   `--topic-prefix`, else `--first-name` + `--last-name` (LastnameFirstname), else none;
- * - Ctrl-C as an AbortSignal (`withInterrupt`).
+ * - flags that take one of a fixed list of values (`choiceOption`), whose errors read like every other
+ *   bad value (`error [BAD_OPTION]: Invalid option --sink "s3": expected one of files, kafka.`, exit 2);
+ * - Ctrl-C (and SIGTERM) as an AbortSignal (`withInterrupt`).
  */
 import { Option, type Command } from "commander";
 import { OptionError } from "../errors";
@@ -29,10 +31,27 @@ export function withKafkaFlags(cmd: Command, scope = ""): Command {
   const presets = Object.entries(KAFKA_PRESETS).map(([k, v]) => `${k} = ${v}`).join(", ");
   return cmd
     .option("--bootstrap <host:port>", `${scope}bootstrap server(s), comma-separated (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)`)
-    .addOption(new Option("--preset <name>", `${scope}a named cluster instead of --bootstrap (${presets})`).choices(Object.keys(KAFKA_PRESETS)))
+    .addOption(choiceOption("--preset <name>", `${scope}a named cluster instead of --bootstrap (${presets})`, Object.keys(KAFKA_PRESETS)))
     .option("--topic-prefix <prefix>", `${scope}prefix topic names as <prefix>-<name> (default: no prefix; names already carrying it stay as they are)`)
     .option("--first-name <name>", `${scope}with --last-name: the course's prefix LastnameFirstname (e.g. Doe + John = DoeJohn)`)
     .option("--last-name <name>", `${scope}see --first-name`);
+}
+
+/**
+ * A flag whose value must be one of `choices` (listed in the help like commander's `.choices()`); any
+ * other value throws an OptionError naming the flag, so it is reported like every other bad value
+ * instead of in commander's own format. Chain `.default(…)` as usual.
+ *
+ * @example
+ * cmd.addOption(choiceOption("--format <fmt>", "how to print", ["value", "key", "pretty"]).default("value"));
+ */
+export function choiceOption(flags: string, description: string, choices: readonly string[]): Option {
+  const option = new Option(flags, description).choices(choices);
+  const flag = option.long ?? option.name();
+  return option.argParser((raw: string) => {
+    if (!choices.includes(raw)) throw new OptionError(flag, raw, `expected one of ${choices.join(", ")}`);
+    return raw;
+  });
 }
 
 /** The flags as {@link KafkaOptions} (kafkaConfig validates them and names the flag in errors). */
@@ -65,20 +84,24 @@ export function secondsFlag(flag: string, raw: string | undefined): number | und
   return n;
 }
 
+/** The signals {@link withInterrupt} turns into a clean stop. */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
+
 /**
- * Runs `task` with an AbortSignal that Ctrl-C (SIGINT) aborts, so a long run stops cleanly instead
- * of killing the process; the handler is removed on every path (success, error, abort).
+ * Runs `task` with an AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts, so a long run stops
+ * cleanly instead of killing the process; the handlers are removed on every path (success, error,
+ * abort). A command that was stopped prints its summary, then throws AbortedError (exit code 130).
  *
  * @example
  * await withInterrupt((signal) => generateDataset({ ...options, signal }));
  */
 export async function withInterrupt<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
+  const onSignal = (): void => controller.abort();
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
   try {
     return await task(controller.signal);
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   }
 }

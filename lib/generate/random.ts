@@ -12,6 +12,15 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 15)) >>> 0;
 }
 
+/**
+ * Box–Muller: two independent standard normal draws from two uniform ones, `u` in (0, 1] (so that
+ * log(0) is never taken) and `v` in [0, 1).
+ */
+export function boxMuller(u: number, v: number): [number, number] {
+  const r = Math.sqrt(-2 * Math.log(u));
+  return [r * Math.cos(2 * Math.PI * v), r * Math.sin(2 * Math.PI * v)];
+}
+
 export class Random {
   private state: number;
   private spare: number | undefined;
@@ -46,11 +55,9 @@ export class Random {
       this.spare = undefined;
       return mean + sd * z;
     }
-    const u = 1 - this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return mean + sd * r * Math.cos(2 * Math.PI * v);
+    const [z, spare] = boxMuller(1 - this.next(), this.next());
+    this.spare = spare;
+    return mean + sd * z;
   }
 
   pick<T>(items: readonly T[]): T {
@@ -63,4 +70,16 @@ export class Random {
     while (s.length < n) s += (Math.floor(this.next() * 4294967296) >>> 0).toString(16).padStart(8, "0");
     return s.slice(0, n);
   }
+}
+
+/**
+ * The uniform draws of `new Random(seed, stream)` as a plain function, for code that takes a
+ * `() => number` source (the pipelines' simulators, test data).
+ * @example
+ * const rnd = uniformSource(3);
+ * rnd(); // in [0, 1), the same every run for seed 3
+ */
+export function uniformSource(seed: number, stream = 0): () => number {
+  const random = new Random(seed, stream);
+  return () => random.next();
 }

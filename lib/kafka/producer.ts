@@ -23,6 +23,28 @@ export interface ProducerOptions extends KafkaOptions {
   partitions?: number;
 }
 
+/** Bytes of keys and values per produce request: well below the broker's default 1 MiB limit. */
+export const REQUEST_BYTES = 512 * 1024;
+
+/** Splits messages into runs of at most `maxBytes` (key + value); a larger message goes alone. */
+export function chunksOfBytes<M extends { key: string | null; value: string }>(messages: M[], maxBytes: number): M[][] {
+  const chunks: M[][] = [];
+  let chunk: M[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.value) + (m.key === null ? 0 : Buffer.byteLength(m.key));
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 type PartitionFn = (args: { topic: string; partitionMetadata: Array<{ partitionId: number; leader: number }>; message: { key: string | null; value: string } }) => number;
 
 /**
@@ -84,20 +106,27 @@ export class KafkaProducer {
       ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
       partition: m.partition ?? this.partitioner({ topic, partitionMetadata: meta, message: { key: m.key, value: m.value } }),
     }));
-    let metadata;
-    try {
-      metadata = await this.producer.send({ topic, acks: -1, messages: routed });
-    } catch (e) {
-      throw asKafkaError(e, this.config, topic);
+    const reports: DeliveryReport[] = [];
+    // One request per chunk: a whole replayed partition can exceed the broker's message.max.bytes
+    // (1 MiB by default). Chunks go out one after another, so each partition keeps its order.
+    for (const chunk of chunksOfBytes(routed, REQUEST_BYTES)) {
+      let metadata;
+      try {
+        metadata = await this.producer.send({ topic, acks: -1, messages: chunk });
+      } catch (e) {
+        throw asKafkaError(e, this.config, topic);
+      }
+      // Offsets in a partition follow the order of the request: base offset + position.
+      const base = new Map(metadata.map((r) => [r.partition, Number(r.baseOffset)]));
+      const position = new Map<number, number>();
+      for (const m of chunk) {
+        const i = position.get(m.partition) ?? 0;
+        position.set(m.partition, i + 1);
+        reports.push({ topic, partition: m.partition, offset: (base.get(m.partition) ?? NaN) + i, key: m.key });
+      }
     }
-    // Offsets in a partition follow the order of the batch: base offset + position.
-    const base = new Map(metadata.map((r) => [r.partition, Number(r.baseOffset)]));
     const next = new Map<number, number>();
-    const reports: DeliveryReport[] = routed.map((m) => {
-      const i = next.get(m.partition) ?? 0;
-      next.set(m.partition, i + 1);
-      return { topic, partition: m.partition, offset: (base.get(m.partition) ?? NaN) + i, key: m.key };
-    });
+    for (const r of reports) next.set(r.partition, (next.get(r.partition) ?? 0) + 1);
     for (const [partition, n] of next) this.count(`${topic}[${partition}]`, n);
     this.count(topic, routed.length);
     this.total += routed.length;

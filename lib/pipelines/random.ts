@@ -1,22 +1,23 @@
 /**
- * A seeded uniform random source in [0, 1) (mulberry32): the simulators are reproducible from a
- * seed, which `Math.random` cannot be.
+ * The pipelines' seeded randomness, on the generator's PRNG (`lib/generate/random.ts`): the
+ * simulators are reproducible from a seed, which `Math.random` cannot be, and the project has one
+ * PRNG to trust rather than two copies.
+ */
+import { boxMuller, uniformSource } from "../generate/random";
+
+/**
+ * A seeded uniform random source in [0, 1): the generator PRNG's draws for `seed` (`uniformSource`).
+ * @example
+ * const rnd = seededRandom(3);
+ * rnd(); // the same number every run for seed 3
  */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return uniformSource(seed);
 }
 
-/** A standard normal draw from a uniform source (Box–Muller). */
+/** A standard normal draw from a uniform source (Box–Muller, see `boxMuller`). */
 export function normal(rnd: () => number): number {
-  const u = 1 - rnd(); // (0, 1]: log(0) is never taken
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+  return boxMuller(1 - rnd(), rnd())[0];
 }
 
 /** A log-normal draw: exp(mu + sigma·Z), numpy's `lognormal(mean, sigma)`. */

@@ -49,6 +49,23 @@ describe("KafkaSink (real broker)", function () {
     assert.equal(got.length, 32);
   });
 
+  // Regression (bench, 209k rows at --speed max): a whole released partition went out as one
+  // produce request and the broker refused it as larger than message.max.bytes (1 MiB).
+  it("delivers a released batch larger than the broker's 1 MiB limit per partition, in order", async () => {
+    const prefix = uniquePrefix("Large");
+    prefixes.push(prefix);
+    const sink = track(new KafkaSink({ bootstrap: bootstrap(), topicPrefix: prefix }));
+    await sink.open();
+    // One ride, so all ~2 MB go to one partition: the broker's limit is per partition's batch.
+    const rows = 5000;
+    const uuid = Array.from({ length: rows }, () => "ride0");
+    const frame = pl.DataFrame({ uuid, offset: Array.from({ length: rows }, (_, i) => i), note: Array.from({ length: rows }, () => "x".repeat(400)) });
+    await sink.write({ table: "accelerations", partition: "t=000.0", dueOffset: 0, loop: 0, files: [{ path: "/big.parquet", name: "big.parquet", frame }], rows });
+    const got = await waitForMessages(rows, { topics: `${prefix}-accelerations` });
+    assert.equal(got.length, rows);
+    assert.deepEqual(got.map((m) => (m.value as { offset: number }).offset), frame.getColumn("offset").toArray(), "in order");
+  });
+
   it("is built by createSink('kafka') and refuses writes before open", async () => {
     const prefix = uniquePrefix("Create");
     const sink = createSink("kafka", { bootstrap: bootstrap(), topicPrefix: prefix });

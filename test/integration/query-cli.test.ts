@@ -3,41 +3,17 @@
  * while the replay writes it, and Ctrl-C (SIGINT) stopping a running query cleanly.
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
-import { main } from "../../lib/cli/main";
 import { replay } from "../../lib/replay/replay";
 import { FileSink } from "../../lib/sinks/files";
 import { simpleQuery } from "../../lib/stream/queries";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
+import { runCli, startCli, waitUntil } from "../helpers/cli";
 
 const BDD = path.resolve(__dirname, "../../../shared/data/bdd");
-const ROOT = path.resolve(__dirname, "../..");
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const [log, error] = [console.log, console.error];
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    return { code: await main(["node", "streamlab", ...args]), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    [console.log, console.error] = [log, error];
-  }
-}
-
-/** Resolves once `check()` is true; fails with `what` if it is not within `limitMs` (a deadline, not a timing assertion). */
-async function waitUntil(what: string, check: () => boolean, limitMs = 120_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function locationsFile(dir: string, part: string, uuid: string, offsets: number[]): void {
   mkdirSync(path.join(dir, "locations", part), { recursive: true });
@@ -68,7 +44,7 @@ describe("streamlab query (CLI)", function () {
       [["query", "windowed", "--source", "kafka", "--bootstrap", "localhost"], /option --bootstrap "localhost"/],
     ];
     for (const [args, message] of cases) {
-      const { code, err } = await cli([...args, "--input", root, "--output", root]);
+      const { code, err } = await runCli(...args, "--input", root, "--output", root);
       assert.equal(code, 2, args.join(" "));
       assert.match(err, /^error \[BAD_OPTION\]/, args.join(" "));
       assert.match(err, message);
@@ -77,7 +53,7 @@ describe("streamlab query (CLI)", function () {
   });
 
   it("says in the summary when the input folder does not exist", async () => {
-    const { code, out } = await cli(["query", "windowed", "--once", "--input", path.join(root, "nowhere"), "--output", path.join(root, "out")]);
+    const { code, out } = await runCli("query", "windowed", "--once", "--input", path.join(root, "nowhere"), "--output", path.join(root, "out"));
     assert.equal(code, 0);
     assert.match(out, /query windowed: 0 batches, input rows locations=0, output rows 0, rows dropped by the watermark 0, skipped 1/);
     assert.match(out, /skipped \[NO_DATA\] .*nowhere.locations: the input folder does not exist/);
@@ -87,17 +63,11 @@ describe("streamlab query (CLI)", function () {
     const input = path.join(root, "input");
     locationsFile(input, "t=000.0", "a", [0, 1]);
     locationsFile(input, "t=003.0", "b", [3]);
-    const child = spawn(process.execPath, ["-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))",
-      "streamlab", "query", "windowed", "--input", input, "--output", path.join(root, "output")], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    await waitUntil("the first batch's progress line", () => /\[windowed\] batch 0: in locations=3/.test(stdout) || child.exitCode !== null);
-    child.kill("SIGINT");
-    assert.equal(await exited, 130, stderr);
-    assert.match(stdout, /query windowed: \d+ batches, input rows locations=3, output rows \d+, rows dropped by the watermark 0/);
+    const cli = startCli(["query", "windowed", "--input", input, "--output", path.join(root, "output")]);
+    await waitUntil("the first batch's progress line", () => /\[windowed\] batch 0: in locations=3/.test(cli.out()) || cli.child.exitCode !== null);
+    cli.child.kill("SIGINT");
+    assert.equal(await cli.exited, 130, cli.err());
+    assert.match(cli.out(), /query windowed: \d+ batches, input rows locations=3, output rows \d+, rows dropped by the watermark 0/);
     assert.ok(readParquetOutput(path.join(root, "output", "windowed")).height > 0, "the batch written before the stop is there");
   });
 });

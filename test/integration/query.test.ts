@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
-import { main } from "../../lib/cli/main";
 import { replay } from "../../lib/replay/replay";
 import { FileSink } from "../../lib/sinks/files";
 import { KafkaSink } from "../../lib/sinks/kafka";
 import { readTopic } from "../../lib/kafka/read";
 import { deleteTopics, listTopics } from "../../lib/kafka/admin";
+import { runCli } from "../helpers/cli";
 import { bootstrap, requireBroker, uniquePrefix } from "../helpers/kafka";
 import { joinedQuery, simpleQuery, windowedQuery } from "../../lib/stream/queries";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
@@ -102,19 +102,6 @@ export function rowSet(frame: pl.DataFrame): string[] {
   return (frame.toRecords() as Row[]).map((r) => JSON.stringify(r)).sort();
 }
 
-/** Calls the real CLI entry point in-process, capturing what it prints. */
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-  try {
-    const code = await main(["node", "streamlab", ...args]);
-    return { code, out: lines.join("\n") };
-  } finally {
-    console.log = log;
-  }
-}
-
 /** The BDD sample replayed once into a file stream (speed max, fixed start): the reference input. */
 let reference: Promise<{ root: string; input: string; locations: pl.DataFrame; accelerations: pl.DataFrame }> | undefined;
 function referenceInput() {
@@ -146,7 +133,7 @@ after(async () => {
   });
 
   it("windowed (through the CLI): the latest row per (ride_id, window_start) equals a plain group-by, for all 35 rides", async () => {
-    const { code, out } = await cli(["query", "windowed", "--input", input, "--output", output, "--once"]);
+    const { code, out } = await runCli("query", "windowed", "--input", input, "--output", output, "--once");
     assert.equal(code, 0, out);
     assert.match(out, /\[windowed\] batch 0: in locations=\d+/);
     assert.match(out, /query windowed: \d+ batches, input rows locations=478, output rows \d+, rows dropped by the watermark 0, skipped 0/);

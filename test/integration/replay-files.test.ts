@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import os from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
-import { main } from "../../lib/cli/main";
 import { replay } from "../../lib/replay/replay";
 import { FileSink } from "../../lib/sinks/files";
+import { runCli } from "../helpers/cli";
 
 const BDD = path.resolve(__dirname, "../../../shared/data/bdd");
 const HAVE_BDD = existsSync(BDD);
@@ -135,27 +135,12 @@ describe("replay into the file stream (real files)", function () {
   it("the CLI replays with --max-events, prints the summary, and rejects a bad --speed with exit code 2", async function () {
     if (!HAVE_BDD) this.skip(); // needs ../shared/data/bdd (the course's sample): not present on this machine
     const out = path.join(dir, "cli");
-    const logged: string[] = [];
-    const log = console.log;
-    console.log = (...args: unknown[]) => void logged.push(args.join(" "));
-    let code: number;
-    try {
-      code = await main(["node", "streamlab", "replay", "--data", BDD, "--out", out, "--speed", "max", "--start", START, "--max-events", "4"]);
-    } finally {
-      console.log = log;
-    }
-    assert.equal(code, 0);
-    const text = logged.join("\n");
+    const { code, out: text, err } = await runCli("replay", "--data", BDD, "--out", out, "--speed", "max", "--start", START, "--max-events", "4");
+    assert.equal(code, 0, err);
     assert.match(text, /stopped early \(maxEvents\)/);
     assert.match(text, /total\s+[\d,]+ rows/);
     assert.equal(parquetFiles(path.join(out, "input")).filter((f) => f.includes("t=000.0")).length > 0, true);
-    const error = console.error;
-    console.error = () => undefined;
-    try {
-      assert.equal(await main(["node", "streamlab", "replay", "--data", BDD, "--out", out, "--speed", "fast"]), 2);
-    } finally {
-      console.error = error;
-    }
+    assert.equal((await runCli("replay", "--data", BDD, "--out", out, "--speed", "fast")).code, 2);
   });
 });
 

@@ -5,26 +5,12 @@
 import assert from "node:assert/strict";
 import { Command } from "commander";
 import { KafkaError, OptionError, QueryError } from "../../lib/errors";
-import { asCliError, formatCliError, main } from "../../lib/cli/main";
+import { asCliError, buildProgram, formatCliError } from "../../lib/cli/main";
 import { queryOptionsFromCli } from "../../lib/cli/commands/query";
 import { createSink } from "../../lib/sinks";
 import type { KafkaSink } from "../../lib/sinks/kafka";
 import { resolveCourseQueryOptions } from "../../lib/stream/queries";
-
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    const code = await main(["node", "streamlab", ...args]);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
+import { runCli as run } from "../helpers/cli";
 
 describe("cli: error reporting", function () {
   this.timeout(30_000);
@@ -53,6 +39,35 @@ describe("cli: error reporting", function () {
     const both = await run("replay", "--sink", "kafka", "--preset", "local", "--bootstrap", "localhost:9092");
     assert.equal(both.code, 2, both.err);
     assert.match(both.err, /Invalid option --preset "local": give either bootstrap or preset/);
+  });
+
+  // Flags with a fixed list of values (replay --sink/--schedule, consume --format, --preset, pipeline
+  // wordcount --mode, …) used commander's `.choices()`, which printed commander's own
+  // "error: option '--sink <kind>' argument 's3' is invalid" instead of the BAD_OPTION line every other
+  // bad value prints. Every such flag of every command is checked, so a new one cannot regress.
+  it("reports a value outside a flag's choices as BAD_OPTION naming the flag, like any bad value (exit code 2)", async () => {
+    const cases: Array<{ path: string[]; flag: string; choices: readonly string[] }> = [];
+    const walk = (cmd: Command, path: string[]): void => {
+      for (const o of cmd.options) if (o.argChoices !== undefined && o.long !== undefined) cases.push({ path, flag: o.long, choices: o.argChoices });
+      for (const sub of cmd.commands) walk(sub, [...path, sub.name()]);
+    };
+    walk(buildProgram(), []);
+    for (const flag of ["--sink", "--schedule", "--format", "--preset", "--mode"]) assert.ok(cases.some((c) => c.flag === flag), `${flag} is among the flags checked`);
+    for (const { path, flag, choices } of cases) {
+      const r = await run(...path, flag, "no-such-value");
+      const where = `${path.join(" ")} ${flag}`;
+      assert.equal(r.code, 2, where);
+      assert.equal(r.err, `error [BAD_OPTION]: Invalid option ${flag} "no-such-value": expected one of ${choices.join(", ")}.`, where);
+      assert.equal(r.out, "", where);
+    }
+  });
+
+  it("still accepts a listed choice and shows the choices in --help", async () => {
+    const help = await run("consume", "--help");
+    assert.equal(help.code, 0);
+    assert.match(help.out, /--format <fmt>[\s\S]*\(choices: "value", "key", "pretty", default: "value"\)/);
+    const kafka = await run("replay", "--sink", "kafka", "--schedule", "nope");
+    assert.match(kafka.err, /^error \[BAD_OPTION\]: Invalid option --schedule "nope"/, "--sink kafka was accepted; --schedule is the one refused");
   });
 
   // Regression (SIGINT handler leak): `consume` installed its Ctrl-C handler before subscribing

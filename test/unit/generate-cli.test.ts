@@ -1,27 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { main } from "../../lib/cli/main";
+import { runCli as run } from "../helpers/cli";
 import { tempDir, writeBytes } from "../fixtures/dataset";
-
-/** Runs the CLI in-process, capturing what it prints. */
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const { log, error } = console;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    const code = await main(["node", "streamlab", ...args]);
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stdout.write = write;
-  }
-}
 
 describe("generate: the streamlab generate command", function () {
   this.timeout(60_000);

@@ -1,17 +1,9 @@
 import assert from "node:assert/strict";
+import { uniformSource } from "../../lib/generate/random";
 import { MinHeap } from "../../lib/replay/heap";
 
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (the generator's) so failures reproduce. */
+const rng = (seed: number): (() => number) => uniformSource(seed);
 
 describe("MinHeap", () => {
   it("is empty at first: size 0, peek and pop give undefined", () => {

@@ -1,23 +1,15 @@
 /** Shared helpers of the engine's unit tests (test/unit/stream*.test.ts). */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
+import { uniformSource } from "../../lib/generate/random";
 import type { StreamingQuery } from "../../lib/stream";
 
 /** 2020-01-01T00:00:00Z plus `seconds`. */
 export const BASE_MS = Date.UTC(2020, 0, 1);
 export const at = (seconds: number): Date => new Date(BASE_MS + Math.round(seconds * 1000));
 
-/** A seeded PRNG (mulberry32), so generated streams are reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (the generator's, lib/generate/random.ts), so generated streams are reproducible. */
+export const rng = (seed: number): (() => number) => uniformSource(seed);
 
 export interface Row { ride_id: string; t: number; speed: number | null }
 

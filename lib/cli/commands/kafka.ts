@@ -3,7 +3,7 @@
  * `produce` (one message per stdin line) and `consume`.
  */
 import readline from "node:readline";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { OptionError } from "../../errors";
 import { KafkaAdmin } from "../../kafka/admin";
 import { kafkaConfig } from "../../kafka/config";
@@ -12,7 +12,7 @@ import { KAFKA_DEFAULTS } from "../../kafka/options";
 import { KafkaProducer } from "../../kafka/producer";
 import { topicName } from "../../kafka/topics";
 import type { KafkaConfig, OutgoingMessage } from "../../kafka/types";
-import { kafkaOptionsOf, secondsFlag, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
+import { choiceOption, kafkaOptionsOf, secondsFlag, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
 function configOf(o: KafkaFlags): KafkaConfig {
   return kafkaConfig(kafkaOptionsOf(o));
@@ -154,7 +154,7 @@ function registerConsume(program: Command): void {
     .option("--commit", "with --group: commit the offsets of what was printed, at the end")
     .option("--max-messages <n>", "exit after this many messages")
     .option("--timeout <seconds>", "exit when no message arrived for this long (default: wait until Ctrl-C)")
-    .addOption(new Option("--format <fmt>", "value = the value only; key = key<TAB>value; pretty = topic, partition, offset, key and indented JSON").choices(["value", "key", "pretty"]).default("value"))
+    .addOption(choiceOption("--format <fmt>", "value = the value only; key = key<TAB>value; pretty = topic, partition, offset, key and indented JSON", ["value", "key", "pretty"]).default("value"))
     .addHelpText("after", [
       "",
       "Ctrl-C stops cleanly (the consumer leaves its group and disconnects). A summary goes to stderr.",

@@ -9,6 +9,7 @@ import { parseSpeed } from "../../replay/options";
 import { Replay } from "../../replay/replay";
 import type { ReplaySummary } from "../../replay/types";
 import { FileSink, FILE_SINK_DEFAULTS } from "../../sinks/files";
+import { withInterrupt } from "../flags";
 import { progressPrinter, runReplayCommand } from "./replay";
 
 /** Options of the main job; every field has the default the README's quick start uses. */
@@ -48,23 +49,21 @@ export async function replayStep(options: Required<Pick<MainJobOptions, "data" |
  * results summary. Ctrl-C stops everything cleanly (AbortedError: exit code 130).
  */
 export async function pipelineStep(options: Required<MainJobOptions>): Promise<CoursePipelineResult> {
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once("SIGINT", onSigint);
-  const progress = progressPrinter();
-  try {
-    const result = await runCoursePipeline({
-      data: options.data, out: options.out, speed: parseSpeed(options.speed, "--speed"),
-      signal: controller.signal, onReplayProgress: progress.onProgress,
-    });
-    progress.clear();
-    console.log(formatPipelineSummary(result));
-    if (controller.signal.aborted) throw new AbortedError("The main job");
-    return result;
-  } finally {
-    progress.clear();
-    process.removeListener("SIGINT", onSigint);
-  }
+  return withInterrupt(async (signal) => {
+    const progress = progressPrinter();
+    try {
+      const result = await runCoursePipeline({
+        data: options.data, out: options.out, speed: parseSpeed(options.speed, "--speed"),
+        signal, onReplayProgress: progress.onProgress,
+      });
+      progress.clear();
+      console.log(formatPipelineSummary(result));
+      if (signal.aborted) throw new AbortedError("The main job");
+      return result;
+    } finally {
+      progress.clear();
+    }
+  });
 }
 
 export function register(program: Command): void {

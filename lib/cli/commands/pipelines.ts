@@ -2,53 +2,32 @@
  * `streamlab pipeline <name>`: the course's other pipelines (game events, store sales, word count,
  * IoT and consumer groups) from the command line.
  */
-import { Option, type Command } from "commander";
-import { OptionError } from "../../errors";
-import type { KafkaOptions } from "../../kafka";
+import type { Command } from "commander";
+import { AbortedError, isStreamlabError, OptionError } from "../../errors";
 import { GAME_API_DEFAULTS, generateTraffic, kafkaEventLog, queryEvents, readEvents, startGameApi, storeEvents, TRAFFIC_DEFAULTS } from "../../pipelines/game";
 import { GROUP_EXAMPLES, IOT_DEFAULTS, iotReadings, produceIot, runGroupExperiment } from "../../pipelines/iot";
 import { CASSANDRA_STORE_DEFAULTS, CassandraSalesStore, produceSales, SALES_DATABASE_DEFAULTS, SalesDatabase, saveSales, simulateSales, startLocalCassandra, STORE_DEFAULTS, summarizeSales, SUMMARY_DEFAULTS, type LocalCassandra, type SalesStore } from "../../pipelines/sales";
 import { SOCKET_SOURCE_DEFAULTS, startWordCountPipeline, TEXT_TOPIC_SOURCE_DEFAULTS, WORD_COUNT_DEFAULTS } from "../../pipelines/wordcount";
+import { choiceOption, kafkaOptionsOf, numberFlag, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
-interface Connection {
-  bootstrap?: string;
-  topicPrefix?: string;
-}
+/** A whole number >= `min` from a flag that has a default (so it is always there). */
+const int = (flag: string, raw: string, min: number): number => wholeNumberFlag(flag, raw, min)!;
 
-function withConnection(cmd: Command): Command {
-  return cmd
-    .option("--bootstrap <host:port>", "Kafka bootstrap server(s), comma-separated (default: env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092)")
-    .option("--topic-prefix <prefix>", "prefix topic names as <prefix>-<name>");
-}
-
-const kafkaOf = (o: Connection): KafkaOptions => ({ bootstrap: o.bootstrap, topicPrefix: o.topicPrefix });
-
-function int(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (raw.trim() === "" || !Number.isInteger(n) || n < min) throw new OptionError(flag, raw, `expected a whole number >= ${min}`);
-  return n;
-}
-
+/** A share from 0 to 1 typed on the command line. */
 function share(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === "" || !(n >= 0 && n <= 1)) throw new OptionError(flag, raw, "expected a number from 0 to 1");
+  const n = numberFlag(flag, raw, "a number from 0 to 1")!;
+  if (n < 0 || n > 1) throw new OptionError(flag, raw, "a number from 0 to 1");
   return n;
 }
 
-/** An AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts; `done()` removes the handlers. */
-function interruptSignal(): { signal: AbortSignal; done(): void; stopped: Promise<void> } {
-  const ac = new AbortController();
-  const stop = () => ac.abort();
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
-  const stopped = new Promise<void>((r) => ac.signal.addEventListener("abort", () => r(), { once: true }));
-  return { signal: ac.signal, stopped, done: () => { process.off("SIGINT", stop); process.off("SIGTERM", stop); } };
-}
+/** Resolves when `signal` aborts (Ctrl-C): how a serve-until-stopped command waits. */
+const untilAborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
 
 const json = (v: unknown) => console.log(JSON.stringify(v));
 
 function registerGame(pipeline: Command): void {
-  withConnection(pipeline.command("game-api").description("Run the game events API: each accepted request is logged as a JSON event to Kafka topic `events`; Ctrl-C stops it."))
+  withKafkaFlags(pipeline.command("game-api").description("Run the game events API: each accepted request is logged as a JSON event to Kafka topic `events`; Ctrl-C stops it."))
     .option("--port <n>", "TCP port (0 = any free port)", String(GAME_API_DEFAULTS.port))
     .option("--host <host>", "interface to listen on", GAME_API_DEFAULTS.host)
     .option("--topic <name>", "topic the events go to", "events")
@@ -68,26 +47,27 @@ function registerGame(pipeline: Command): void {
       "  npx streamlab pipeline game-api --port 5000 &",
       "  curl 'http://127.0.0.1:5000/purchase_item?item=shield&quantity=2&color=red&user=ann'",
     ].join("\n"))
-    .action(async (o: Connection & { port: string; host: string; topic: string; traffic?: string; seed: string }) => {
+    .action(async (o: KafkaFlags & { port: string; host: string; topic: string; traffic?: string; seed: string }) => {
       const port = int("--port", o.port, 0);
       const traffic = o.traffic === undefined ? 0 : int("--traffic", o.traffic, 0);
       const seed = int("--seed", o.seed, 0);
-      const log = await kafkaEventLog({ ...kafkaOf(o), topic: o.topic });
-      const api = await startGameApi(log, { port, host: o.host });
-      const interrupt = interruptSignal();
-      console.log(`game API on ${api.url}, logging events to topic ${log.topic} (Ctrl-C to stop)`);
-      try {
-        if (traffic > 0) {
-          const sent = await generateTraffic(api.url, { count: traffic, seed });
-          console.log(`sent ${sent.length} requests: ${sent.filter((r) => r.status === 200).length} accepted, ${sent.filter((r) => r.status >= 400).length} refused`);
+      await withInterrupt(async (signal) => {
+        const log = await kafkaEventLog({ ...kafkaOptionsOf(o), topic: o.topic });
+        const api = await startGameApi(log, { port, host: o.host }).catch(async (e) => { await log.close(); throw e; });
+        console.log(`game API on ${api.url}, logging events to topic ${log.topic} (Ctrl-C to stop)`);
+        try {
+          if (traffic > 0) {
+            const sent = await generateTraffic(api.url, { count: traffic, seed });
+            console.log(`sent ${sent.length} requests: ${sent.filter((r) => r.status === 200).length} accepted, ${sent.filter((r) => r.status >= 400).length} refused`);
+          }
+          await untilAborted(signal);
+        } finally {
+          await api.close();
+          await log.close();
+          console.log(`stopped; ${api.logged()} events logged`);
         }
-        await interrupt.stopped;
-      } finally {
-        interrupt.done();
-        await api.close();
-        await log.close();
-        console.log(`stopped; ${api.logged()} events logged`);
-      }
+        throw new AbortedError("The game API");
+      });
     });
 
   pipeline.command("game-traffic")
@@ -103,12 +83,12 @@ function registerGame(pipeline: Command): void {
       json({ sent: sent.length, byStatus });
     });
 
-  withConnection(pipeline.command("game-batch").description("Read `events` from the beginning, flatten, store parquet tables (events, purchases, guild_joins) and answer a SQL question."))
+  withKafkaFlags(pipeline.command("game-batch").description("Read `events` from the beginning, flatten, store parquet tables (events, purchases, guild_joins) and answer a SQL question."))
     .option("--topic <name>", "topic of the events", "events")
     .option("--out <dir>", "folder of the parquet tables", "results/game")
     .option("--sql <query>", "SQL on the tables events, purchases, guild_joins (polars SQL)", "SELECT item, color, SUM(quantity) AS bought, COUNT(*) AS purchases FROM purchases GROUP BY item, color ORDER BY item, color")
-    .action(async (o: Connection & { topic: string; out: string; sql: string }) => {
-      const { frame, skipped } = await readEvents(o.topic, kafkaOf(o));
+    .action(async (o: KafkaFlags & { topic: string; out: string; sql: string }) => {
+      const { frame, skipped } = await readEvents(o.topic, kafkaOptionsOf(o));
       const files = storeEvents(frame, o.out);
       console.log(`read ${frame.height} events (${skipped.length} skipped) → ${Object.values(files).join(", ")}`);
       for (const s of skipped) console.log(`skipped ${s.at}: ${s.reason}`);
@@ -117,26 +97,26 @@ function registerGame(pipeline: Command): void {
 }
 
 function registerSales(pipeline: Command): void {
-  withConnection(pipeline.command("sales-store").description("The fake store: send N seeded sales {item, amount, time} to topic `sales`."))
+  withKafkaFlags(pipeline.command("sales-store").description("The fake store: send N seeded sales {item, amount, time} to topic `sales`."))
     .option("--count <n>", "sales to make", String(STORE_DEFAULTS.count))
     .option("--seed <k>", "random seed (same seed, same sales)", String(STORE_DEFAULTS.seed))
     .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
     .option("--max-step <n>", "the store's clock moves 1..n time units between sales", String(STORE_DEFAULTS.maxStep))
-    .action(async (o: Connection & { count: string; seed: string; topic: string; maxStep: string }) => {
+    .action(async (o: KafkaFlags & { count: string; seed: string; topic: string; maxStep: string }) => {
       const sales = simulateSales({ count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0), maxStep: int("--max-step", o.maxStep, 1) });
-      await produceSales(sales, { topic: o.topic, kafka: kafkaOf(o) });
+      await produceSales(sales, { topic: o.topic, kafka: kafkaOptionsOf(o) });
       json({ sent: sales.length, topic: o.topic, first: sales[0] ?? null, last: sales[sales.length - 1] ?? null });
     });
 
-  withConnection(pipeline.command("sales-db").description("Save every sale of `sales` in a database, exactly once (keyed by topic/partition/offset): embedded SQLite, or Cassandra as in the lecture."))
-    .addOption(new Option("--store <kind>", "sqlite: embedded, one file; cassandra: keyspace store, table sales").choices(["sqlite", "cassandra"]).default("sqlite"))
+  withKafkaFlags(pipeline.command("sales-db").description("Save every sale of `sales` in a database, exactly once (keyed by topic/partition/offset): embedded SQLite, or Cassandra as in the lecture."))
+    .addOption(choiceOption("--store <kind>", "sqlite: embedded, one file; cassandra: keyspace store, table sales", ["sqlite", "cassandra"]).default("sqlite"))
     .option("--db <path>", "SQLite database file", SALES_DATABASE_DEFAULTS.path)
     .option("--cassandra <host:port>", "Cassandra contact point", CASSANDRA_STORE_DEFAULTS.contactPoint)
     .option("--start-cassandra", "start a local single-node Cassandra from the Maven Central jars first (Java 17, mvn; ~30 s), stop it at the end")
     .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
     .option("--group <id>", "consumer group (a restart resumes after its committed offsets)", "store-db")
     .option("--follow", "keep consuming new sales until Ctrl-C (default: stop at the end of the topic)")
-    .action(async (o: Connection & { store: "sqlite" | "cassandra"; db: string; cassandra: string; startCassandra?: boolean; topic: string; group: string; follow?: boolean }) => {
+    .action(async (o: KafkaFlags & { store: "sqlite" | "cassandra"; db: string; cassandra: string; startCassandra?: boolean; topic: string; group: string; follow?: boolean }) => {
       let node: LocalCassandra | undefined;
       let db: SalesStore;
       if (o.store === "cassandra") {
@@ -145,38 +125,49 @@ function registerSales(pipeline: Command): void {
       } else {
         db = await SalesDatabase.open({ path: o.db });
       }
-      const interrupt = interruptSignal();
+      const where = o.store === "sqlite" ? o.db : `cassandra ${o.cassandra} store.sales`;
       try {
-        const r = await saveSales(db, { topic: o.topic, groupId: o.group, kafka: kafkaOf(o), until: o.follow ? "never" : "end", signal: interrupt.signal });
-        json({ received: r.received, saved: r.saved, skipped: r.skipped, inDatabase: await db.count(), store: o.store === "sqlite" ? o.db : `cassandra ${o.cassandra} store.sales` });
+        await withInterrupt(async (signal) => {
+          try {
+            const r = await saveSales(db, { topic: o.topic, groupId: o.group, kafka: kafkaOptionsOf(o), until: o.follow ? "never" : "end", signal });
+            json({ received: r.received, saved: r.saved, skipped: r.skipped, inDatabase: await db.count(), store: where });
+          } catch (e) {
+            // Stopped (Ctrl-C): what the database holds now, then exit 130.
+            if (isStreamlabError(e, "ABORTED")) json({ stopped: true, inDatabase: await db.count(), store: where });
+            throw e;
+          }
+        });
       } finally {
-        interrupt.done();
         await db.close();
         await node?.stop();
       }
     });
 
-  withConnection(pipeline.command("sales-summary").description("Sum the amounts per tumbling window of `time` and publish each final window to `sales-summary`."))
+  withKafkaFlags(pipeline.command("sales-summary").description("Sum the amounts per tumbling window of `time` and publish each final window to `sales-summary`."))
     .option("--size <n>", "window size in time units", String(SUMMARY_DEFAULTS.size))
     .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
     .option("--to <name>", "topic of the window totals", SUMMARY_DEFAULTS.to)
     .option("--group <id>", "consumer group", "sales-summary")
     .option("--follow", "keep consuming until Ctrl-C (default: stop at the end of the topic and publish the last window)")
-    .action(async (o: Connection & { size: string; topic: string; to: string; group: string; follow?: boolean }) => {
-      const interrupt = interruptSignal();
-      try {
-        const r = await summarizeSales({ topic: o.topic, to: o.to, size: int("--size", o.size, 1), groupId: o.group, kafka: kafkaOf(o), until: o.follow ? "never" : "end", signal: interrupt.signal, onWindow: json });
-        console.log(`published ${r.windows.length} windows to ${o.to}; ${r.late} late sales, ${r.skipped.length} skipped messages`);
-      } finally {
-        interrupt.done();
-      }
+    .action(async (o: KafkaFlags & { size: string; topic: string; to: string; group: string; follow?: boolean }) => {
+      const size = int("--size", o.size, 1);
+      await withInterrupt(async (signal) => {
+        let published = 0;
+        try {
+          const r = await summarizeSales({ topic: o.topic, to: o.to, size, groupId: o.group, kafka: kafkaOptionsOf(o), until: o.follow ? "never" : "end", signal, onWindow: (w) => { published++; json(w); } });
+          console.log(`published ${r.windows.length} windows to ${o.to}; ${r.late} late sales, ${r.skipped.length} skipped messages`);
+        } catch (e) {
+          if (isStreamlabError(e, "ABORTED")) console.log(`stopped; published ${published} windows to ${o.to}`);
+          throw e;
+        }
+      });
     });
 }
 
 function registerWordCount(pipeline: Command): void {
-  withConnection(pipeline.command("wordcount").description("Count lower-case words of lines from a topic or a TCP socket; running counts go to an output topic."))
-    .addOption(new Option("--source <kind>", "where lines come from").choices(["topic", "socket"]).default("topic"))
-    .addOption(new Option("--mode <mode>", "update: changed counts per micro-batch; complete: all counts each time").choices(["update", "complete"]).default(WORD_COUNT_DEFAULTS.mode))
+  withKafkaFlags(pipeline.command("wordcount").description("Count lower-case words of lines from a topic or a TCP socket; running counts go to an output topic."))
+    .addOption(choiceOption("--source <kind>", "where lines come from", ["topic", "socket"]).default("topic"))
+    .addOption(choiceOption("--mode <mode>", "update: changed counts per micro-batch; complete: all counts each time", ["update", "complete"]).default(WORD_COUNT_DEFAULTS.mode))
     .option("--input <topic>", "input topic (one line per message)", TEXT_TOPIC_SOURCE_DEFAULTS.topic)
     .option("--host <host>", "socket source host", SOCKET_SOURCE_DEFAULTS.host)
     .option("--port <n>", "socket source port (e.g. a `nc -lk 9999`)", String(SOCKET_SOURCE_DEFAULTS.port))
@@ -189,38 +180,37 @@ function registerWordCount(pipeline: Command): void {
       "  nc -lk 9999   # in another terminal, then type lines",
       "  npx streamlab pipeline wordcount --source socket --port 9999 --mode update",
     ].join("\n"))
-    .action(async (o: Connection & { source: "topic" | "socket"; mode: "update" | "complete"; input: string; host: string; port: string; output: string; once?: boolean }) => {
-      const interrupt = interruptSignal();
-      try {
+    .action(async (o: KafkaFlags & { source: "topic" | "socket"; mode: "update" | "complete"; input: string; host: string; port: string; output: string; once?: boolean }) => {
+      const port = int("--port", o.port, 1);
+      await withInterrupt(async (signal) => {
         const { query, outputTopic } = startWordCountPipeline({
-          source: o.source, mode: o.mode, input: o.input, host: o.host, port: int("--port", o.port, 1), output: o.output, once: o.once, console: true, kafka: kafkaOf(o), signal: interrupt.signal,
+          source: o.source, mode: o.mode, input: o.input, host: o.host, port, output: o.output, once: o.once, console: true, kafka: kafkaOptionsOf(o), signal,
         });
         await query.awaitTermination();
         console.log(`word count ended: ${query.totals.batches} micro-batches, ${query.totals.outputRows} rows to ${outputTopic}`);
-      } finally {
-        interrupt.done();
-      }
+        if (signal.aborted) throw new AbortedError("The word count");
+      });
     });
 }
 
 function registerIot(pipeline: Command): void {
-  withConnection(pipeline.command("iot-produce").description("Send random sensor readings to topic `iot` (2 partitions, keyed by sensor)."))
+  withKafkaFlags(pipeline.command("iot-produce").description("Send random sensor readings to topic `iot` (2 partitions, keyed by sensor)."))
     .option("--count <n>", "readings to send", String(IOT_DEFAULTS.count))
     .option("--seed <k>", "random seed", String(IOT_DEFAULTS.seed))
     .option("--topic <name>", "topic", IOT_DEFAULTS.topic)
-    .action(async (o: Connection & { count: string; seed: string; topic: string }) => {
-      const reports = await produceIot(iotReadings({ count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0) }), { topic: o.topic, kafka: kafkaOf(o) });
+    .action(async (o: KafkaFlags & { count: string; seed: string; topic: string }) => {
+      const reports = await produceIot(iotReadings({ count: int("--count", o.count, 0), seed: int("--seed", o.seed, 0) }), { topic: o.topic, kafka: kafkaOptionsOf(o) });
       const perPartition: Record<string, number> = {};
       for (const r of reports) perPartition[r.partition] = (perPartition[r.partition] ?? 0) + 1;
       json({ sent: reports.length, topic: reports[0]?.topic ?? o.topic, perPartition });
     });
 
-  withConnection(pipeline.command("iot-groups").description("Run one of the course's consumer-group examples live and show which consumer received which message."))
-    .addOption(new Option("--example <name>", Object.entries(GROUP_EXAMPLES).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("; ")).choices(Object.keys(GROUP_EXAMPLES)).default("several-groups"))
+  withKafkaFlags(pipeline.command("iot-groups").description("Run one of the course's consumer-group examples live and show which consumer received which message."))
+    .addOption(choiceOption("--example <name>", Object.entries(GROUP_EXAMPLES).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join("; "), Object.keys(GROUP_EXAMPLES)).default("several-groups"))
     .option("--count <n>", "readings to send", String(IOT_DEFAULTS.count))
     .option("--topic <name>", "topic", IOT_DEFAULTS.topic)
-    .action(async (o: Connection & { example: keyof typeof GROUP_EXAMPLES; count: string; topic: string }) => {
-      const run = await runGroupExperiment({ groups: GROUP_EXAMPLES[o.example], count: int("--count", o.count, 1), topic: o.topic, kafka: kafkaOf(o) });
+    .action(async (o: KafkaFlags & { example: keyof typeof GROUP_EXAMPLES; count: string; topic: string }) => {
+      const run = await runGroupExperiment({ groups: GROUP_EXAMPLES[o.example], count: int("--count", o.count, 1), topic: o.topic, kafka: kafkaOptionsOf(o) });
       for (const d of run.deliveries) console.log(`${d.consumer.padEnd(16)} partition ${d.partition} offset ${String(d.offset).padStart(4)}  reading #${d.seq} (${d.sensor_id})`);
       for (const c of run.checks) json({ group: c.group, received: c.received, missing: c.missing, duplicated: c.duplicated, perConsumer: c.perConsumer, partitions: c.partitions });
     });

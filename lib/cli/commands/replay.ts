@@ -1,4 +1,4 @@
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { AbortedError } from "../../errors";
 import { REPLAY_DEFAULTS, parseSpeed, SCHEDULES, type ReplaySchedule } from "../../replay/options";
 import { Replay } from "../../replay/replay";
@@ -6,7 +6,7 @@ import { formatProgress, formatSummary } from "../../replay/summary";
 import type { ReplayProgress, ReplaySummary } from "../../replay/types";
 import { createSink, SINK_KINDS, type SinkKind } from "../../sinks";
 import { FILE_SINK_DEFAULTS } from "../../sinks/files";
-import { kafkaOptionsOf, numberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
+import { choiceOption, kafkaOptionsOf, numberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
 interface CliOptions extends KafkaFlags {
   data: string;
@@ -68,12 +68,12 @@ export function register(program: Command): void {
         "stamped with timestamp = start + offset, into a file stream (<out>/input/<table>/t=SSS.S/<uuid>.parquet, written via <out>/staging/ and an atomic rename) or Kafka.",
     )
     .option("--data <dir>", "dataset folder ({locations,accelerations}/t=SSS.S/*.parquet)", REPLAY_DEFAULTS.data)
-    .addOption(new Option("--sink <kind>", "where released rows go").choices([...SINK_KINDS]).default("files"))
+    .addOption(choiceOption("--sink <kind>", "where released rows go", SINK_KINDS).default("files"))
     .option("--out <dir>", "files sink: output folder; input/ and staging/ are cleared at start", FILE_SINK_DEFAULTS.out)
     .option("--keep", "files sink: keep what <out>/input/ holds and add to it (taken names get a -1, -2 suffix)")
     .option("--speed <n|max>", '1 = real time, 10 = ten times faster, "max" = no waiting', String(REPLAY_DEFAULTS.speed))
     .option("--start <iso>", "event time of offset 0, ISO-8601 (UTC when no zone), e.g. 2020-01-01T00:00:00Z (default: now)")
-    .addOption(new Option("--schedule <how>", "release whole partitions at their t= time, or rows at their own offset").choices([...SCHEDULES]).default(REPLAY_DEFAULTS.schedule))
+    .addOption(choiceOption("--schedule <how>", "release whole partitions at their t= time, or rows at their own offset", SCHEDULES).default(REPLAY_DEFAULTS.schedule))
     .option("--loop", "start again when the data ends, event time continuing (loop k adds k x (last partition time + one partition interval))")
     .option("--max-events <n>", "stop after n releases (batches handed to the sink)")
     .option("--time-limit <seconds>", "stop after this many seconds of wall time");

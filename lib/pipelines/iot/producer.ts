@@ -9,7 +9,7 @@ import type { IotReading } from "./types";
  *
  * @example
  * ```ts
- * iotReadings({ count: 2, seed: 7 }); // [{ seq: 0, sensor_id: "sensor-3", temperature: 19.42, … }, …]
+ * iotReadings({ count: 2, seed: 7 }); // [{ seq: 0, sensor_id: "sensor-1", temperature: 22.08, … }, …]
  * ```
  */
 export function iotReadings(options: IotOptions = {}, start = new Date()): IotReading[] {
@@ -32,7 +32,7 @@ export function iotReadings(options: IotOptions = {}, start = new Date()): IotRe
  * @example
  * ```ts
  * const reports = await produceIot(iotReadings({ count: 20 }));
- * reports[0]; // { topic: "iot", partition: 1, offset: 0, key: "sensor-3" }
+ * reports[0]; // { topic: "iot", partition: 1, offset: 0, key: "sensor-1" }
  * ```
  */
 export async function produceIot(readings: IotReading[], options: IotOptions = {}): Promise<DeliveryReport[]> {

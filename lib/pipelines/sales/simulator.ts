@@ -8,7 +8,7 @@ import type { Sale } from "./types";
  *
  * @example
  * ```ts
- * simulateSales({ count: 3, seed: 42 }); // [{ item: "a", amount: 4.18, time: 0 }, …]
+ * simulateSales({ count: 3, seed: 42 }); // [{ item: "b", amount: 6.93, time: 0 }, …]
  * ```
  */
 export function simulateSales(options: StoreOptions = {}): Sale[] {
