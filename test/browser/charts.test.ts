@@ -12,21 +12,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
 import type { Page } from "playwright-core";
+import { runProcess } from "../helpers/process";
 import { JUPYTER_SH, jupyterSh, parquetRowCounts, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
 import { chartsOnPage, launchBrowser, ROOT, type Browser, type ChartsOnPage } from "./chromium";
 
 const DATA = path.join(ROOT, "data", "bdd");
 const SHOTS = path.join(ROOT, "results", "browser");
 
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
-  });
+/** Runs `cmd args` in the repository root; `output` is its stdout then its stderr. */
+async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+  const r = await runProcess(cmd, args, { env });
+  return { code: r.code, output: r.stdout + r.stderr };
 }
 
 /** Rides of the dataset, counted from its parquet files. */

@@ -4,12 +4,9 @@
  * - `startCli(args)` / `spawnCli(args)`: a child process running the CLI from source through tsx, as
  *   `npx streamlab …` does from dist/ (for stdin, signals such as Ctrl-C, and real exit codes).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { main } from "../../lib/cli/main";
-
-/** The repository root (the child's working directory). */
-export const ROOT = path.resolve(__dirname, "../..");
+import { startProcess, type ProcessOptions } from "./process";
 
 /** What a CLI run ended with: its exit code and what it printed on stdout (`out`) and stderr (`err`). */
 export interface CliResult {
@@ -47,50 +44,31 @@ export async function runCli(...args: string[]): Promise<CliResult> {
   }
 }
 
-/** A CLI child process: what it printed so far, and its exit code once it has ended. */
+/** A CLI child process: what it printed so far (`out`, `err`), and its exit code once it has ended. */
 export interface CliProcess {
   child: ChildProcess;
   out(): string;
   err(): string;
-  /** The exit code once the process ended and its output is all read (-1 when killed by a signal it did not handle). */
+  /** The exit code once the process ended and its output is all read (-1 when a signal it did not handle killed it). */
   exited: Promise<number>;
 }
 
-export interface CliProcessOptions {
-  /** Written to the child's stdin, which is then closed; without it stdin is empty. */
-  stdin?: string;
-  /** Added to the environment. */
-  env?: NodeJS.ProcessEnv;
-}
-
 /**
- * Starts `streamlab <args>` as a child process (from source, through tsx) in the repository root.
+ * Starts `streamlab <args>` as a child process (from source, through tsx) in the repository root;
+ * `options.stdin` is written to its stdin (empty without it), `options.env` added to its environment.
  *
  * @example
  * const cli = startCli(["query", "windowed", "--input", dir]);
  * cli.child.kill("SIGINT");
  * assert.equal(await cli.exited, 130);
  */
-export function startCli(args: string[], options: CliProcessOptions = {}): CliProcess {
-  const child = spawn(process.execPath, ["-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))", "streamlab", ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve(code ?? -1));
-  });
-  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
-  return { child, out: () => out, err: () => err, exited };
+export function startCli(args: string[], options: Pick<ProcessOptions, "stdin" | "env"> = {}): CliProcess {
+  const p = startProcess(process.execPath, ["-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))", "streamlab", ...args], options);
+  return { child: p.child, out: p.stdout, err: p.stderr, exited: p.exited };
 }
 
 /** {@link startCli}, resolving once the child has ended. */
-export async function spawnCli(args: string[], options: CliProcessOptions = {}): Promise<CliResult> {
+export async function spawnCli(args: string[], options: Pick<ProcessOptions, "stdin" | "env"> = {}): Promise<CliResult> {
   const cli = startCli(args, options);
   const code = await cli.exited;
   return { code, out: cli.out(), err: cli.err() };

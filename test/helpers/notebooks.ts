@@ -2,13 +2,14 @@
  * Helpers of the notebook tests: run notebooks headless through scripts/jupyter.sh (the same path
  * as `npm run notebooks`), read the executed .ipynb, make sure a Kafka broker answers.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import pl from "nodejs-polars";
+import { ROOT, runProcess, type ProcessResult } from "./process";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export { ROOT };
 export const JUPYTER_SH = path.join(ROOT, "scripts", "jupyter.sh");
 
 export interface NotebookOutput {
@@ -39,16 +40,8 @@ export interface RunResult {
 const join = (t: string | string[] | undefined): string => (Array.isArray(t) ? t.join("") : t ?? "");
 
 /** Runs `bash scripts/jupyter.sh <args>` with extra environment variables; never throws on exit code. */
-export function jupyterSh(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", [JUPYTER_SH, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+export function jupyterSh(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
+  return runProcess("bash", [JUPYTER_SH, ...args], { env });
 }
 
 /** Executes one notebook headless into `outputDir` (what `npm run notebooks` does per notebook). */

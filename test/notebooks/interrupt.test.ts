@@ -4,21 +4,9 @@
  * Driven through jupyter_client against the real tslab kernel (fixtures/interrupt.py).
  */
 import { strict as assert } from "node:assert";
-import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { jupyterSh, ROOT, testDataset } from "../helpers/notebooks";
-
-function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+import { runProcess } from "../helpers/process";
 
 describe("interrupting the tslab kernel stops a replay started with stopOnInterrupt()", function () {
   this.timeout(600_000);
@@ -34,7 +22,7 @@ describe("interrupting the tslab kernel stops a replay started with stopOnInterr
     const python = /^python:\s+(.+)$/m.exec(env.stdout)?.[1];
     const jupyterPath = /^jupyter_path:\s+(.+)$/m.exec(env.stdout)?.[1];
     assert.ok(python && jupyterPath, env.stdout);
-    const r = await run(python, [path.join(__dirname, "fixtures", "interrupt.py"), path.join(ROOT, "notebooks"), data!], { JUPYTER_PATH: jupyterPath });
+    const r = await runProcess(python, [path.join(__dirname, "fixtures", "interrupt.py"), path.join(ROOT, "notebooks"), data!], { env: { JUPYTER_PATH: jupyterPath } });
     assert.equal(r.code, 0, r.stderr);
     const result = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, string>;
     assert.equal(result.start, "ok");

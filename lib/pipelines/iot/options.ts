@@ -1,4 +1,5 @@
 import { OptionError } from "../../errors";
+import { positiveInt } from "../../options";
 import type { KafkaOptions } from "../../kafka";
 
 /** Options of {@link iotReadings} and {@link produceIot}. */
@@ -34,18 +35,13 @@ export const GROUP_EXAMPLES: Readonly<Record<"several-groups" | "shared-group" |
   "one-per-group": { alerts: 1, dashboard: 1, storage: 1 },
 };
 
-function int(option: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new OptionError(option, value, `expected a whole number, ${min} or more`);
-  return value;
-}
-
 export function resolveIotOptions(o: IotOptions = {}): Required<Omit<IotOptions, "kafka">> & { kafka: KafkaOptions } {
   return {
-    count: int("count", o.count ?? IOT_DEFAULTS.count, 0),
-    seed: int("seed", o.seed ?? IOT_DEFAULTS.seed, 0),
-    sensors: int("sensors", o.sensors ?? IOT_DEFAULTS.sensors, 1),
+    count: positiveInt("count", o.count, IOT_DEFAULTS.count, 0),
+    seed: positiveInt("seed", o.seed, IOT_DEFAULTS.seed, 0),
+    sensors: positiveInt("sensors", o.sensors, IOT_DEFAULTS.sensors, 1),
     topic: o.topic ?? IOT_DEFAULTS.topic,
-    partitions: int("partitions", o.partitions ?? IOT_DEFAULTS.partitions, 1),
+    partitions: positiveInt("partitions", o.partitions, IOT_DEFAULTS.partitions, 1),
     kafka: o.kafka ?? {},
   };
 }
@@ -56,7 +52,7 @@ export function resolveGroupLayout(layout: unknown): GroupLayout {
   }
   for (const [g, n] of Object.entries(layout)) {
     if (!/^[A-Za-z0-9._-]{1,100}$/.test(g)) throw new OptionError(`groups.${g}`, g, "expected a group name of letters, digits, '.', '_' or '-'");
-    int(`groups.${g}`, n, 1);
+    positiveInt(`groups.${g}`, n ?? null, undefined, 1); // required: a missing count is refused too
   }
   return layout as GroupLayout;
 }

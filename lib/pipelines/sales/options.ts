@@ -1,4 +1,5 @@
 import { OptionError } from "../../errors";
+import { positiveInt } from "../../options";
 
 /** Options of {@link simulateSales}. */
 export interface StoreOptions {
@@ -19,11 +20,6 @@ export interface StoreOptions {
 
 export const STORE_DEFAULTS = { count: 100, seed: 42, probabilityA: 0.7, mu: 2, sigma: 1, maxStep: 3, startTime: 0 } as const;
 
-function int(option: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min) throw new OptionError(option, value, `expected a whole number, ${min} or more`);
-  return value;
-}
-
 function num(option: string, value: unknown, ok: (v: number) => boolean, expected: string): number {
   if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) throw new OptionError(option, value, expected);
   return value;
@@ -32,13 +28,13 @@ function num(option: string, value: unknown, ok: (v: number) => boolean, expecte
 export function resolveStoreOptions(o: StoreOptions = {}): Required<StoreOptions> {
   const d = STORE_DEFAULTS;
   return {
-    count: int("count", o.count ?? d.count, 0),
-    seed: int("seed", o.seed ?? d.seed, 0),
+    count: positiveInt("count", o.count, d.count, 0),
+    seed: positiveInt("seed", o.seed, d.seed, 0),
     probabilityA: num("probabilityA", o.probabilityA ?? d.probabilityA, (v) => v >= 0 && v <= 1, "expected a probability from 0 to 1"),
     mu: num("mu", o.mu ?? d.mu, () => true, "expected a number"),
     sigma: num("sigma", o.sigma ?? d.sigma, (v) => v >= 0, "expected a number, 0 or more"),
-    maxStep: int("maxStep", o.maxStep ?? d.maxStep, 1),
-    startTime: int("startTime", o.startTime ?? d.startTime, 0),
+    maxStep: positiveInt("maxStep", o.maxStep, d.maxStep, 1),
+    startTime: positiveInt("startTime", o.startTime, d.startTime, 0),
   };
 }
 
@@ -46,5 +42,5 @@ export function resolveStoreOptions(o: StoreOptions = {}): Required<StoreOptions
 export const SUMMARY_DEFAULTS = { size: 5, from: "sales", to: "sales-summary" } as const;
 
 export function resolveWindowSize(size: unknown = SUMMARY_DEFAULTS.size): number {
-  return int("size", size, 1);
+  return positiveInt("size", size, SUMMARY_DEFAULTS.size, 1);
 }
