@@ -186,7 +186,9 @@ function registerConsume(program: Command): void {
             else if (o.format === "key") console.log(`${m.key ?? "null"}\t${m.raw ?? "null"}`);
             else console.log(m.raw ?? "null");
           }
-          if (o.commit) await sub.commit();
+          // Ctrl-C already closed the subscription (the signal closes it): nothing left to commit on.
+          if (o.commit && signal.aborted) console.error("Interrupted: offsets not committed; the group resumes from its last commit.");
+          else if (o.commit) await sub.commit();
         } finally {
           await sub.close();
         }

@@ -176,7 +176,7 @@ function registerWordCount(pipeline: Command): void {
     .addHelpText("after", [
       "",
       "Examples:",
-      "  echo 'to be or not to be' | npx streamlab produce lines && npx streamlab pipeline wordcount --once --mode complete",
+      "  echo 'to be or not to be' | npx streamlab produce --topic lines && npx streamlab pipeline wordcount --once --mode complete",
       "  nc -lk 9999   # in another terminal, then type lines",
       "  npx streamlab pipeline wordcount --source socket --port 9999 --mode update",
     ].join("\n"))
