@@ -1,4 +1,5 @@
 /** Bench infrastructure around the broker: reachability, topics, reading a topic with timestamps. */
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -101,11 +102,14 @@ export async function readAll(topic: string, timeoutMs = 120_000): Promise<Msg[]
   return out;
 }
 
-/** The classpath of the broker's own jars (`.kafka/libs/*`), or NotMeasured. */
+/**
+ * The classpath of the broker's own jars (`.kafka/libs/*`), fetched with `scripts/kafka.sh install`
+ * when missing (a broker found already running may come from another checkout), or NotMeasured.
+ */
 export function kafkaClasspath(): string {
   const libs = path.join(ROOT, ".kafka", "libs");
-  if (!existsSync(libs) || !readdirSync(libs).some((f) => f.startsWith("kafka-tools-"))) {
-    throw new NotMeasured("the Kafka jars are not in .kafka/libs (run npm run kafka:start once)");
-  }
+  const installed = () => existsSync(libs) && readdirSync(libs).some((f) => f.startsWith("kafka-tools-"));
+  if (!installed()) spawnSync("bash", [path.join(ROOT, "scripts", "kafka.sh"), "install"], { stdio: ["ignore", "ignore", "inherit"] });
+  if (!installed()) throw new NotMeasured("the Kafka jars could not be fetched into .kafka/libs (bash scripts/kafka.sh install says why)");
   return `${libs}/*`;
 }
