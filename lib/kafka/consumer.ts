@@ -5,7 +5,7 @@
  * partitions pause (and keep their group membership), so a slow reader never grows memory. An AbortSignal (or `close()`) stops it cleanly.
  */
 import { randomUUID } from "node:crypto";
-import type { Consumer, EachMessagePayload } from "kafkajs";
+import type { Consumer, EachMessagePayload, KafkaMessage } from "kafkajs";
 import type pl from "nodejs-polars";
 import { KafkaError, OptionError } from "../errors";
 import { KafkaAdmin } from "./admin";
@@ -66,20 +66,21 @@ export function formatMessage(m: ConsumedMessage): string {
   return `${m.topic} [partition ${m.partition}] offset ${m.offset} key ${m.key ?? "null"}\n${value}`;
 }
 
-function toMessage(p: EachMessagePayload, parseJson: boolean): ConsumedMessage {
-  const raw = p.message.value === null ? null : p.message.value.toString("utf8");
+/** A fetched kafkajs message as streamlab hands it on: UTF-8 key and value, the value parsed as JSON when asked. */
+export function toConsumedMessage(topic: string, partition: number, message: KafkaMessage, parseJson = false): ConsumedMessage {
+  const raw = message.value === null ? null : message.value.toString("utf8");
   let value: unknown = raw;
   if (parseJson && raw !== null) {
     try { value = JSON.parse(raw); } catch { value = raw; }
   }
   return {
-    topic: p.topic,
-    partition: p.partition,
-    offset: Number(p.message.offset),
-    key: p.message.key === null ? null : p.message.key.toString("utf8"),
+    topic,
+    partition,
+    offset: Number(message.offset),
+    key: message.key === null ? null : message.key.toString("utf8"),
     value,
     raw,
-    timestamp: new Date(Number(p.message.timestamp)),
+    timestamp: new Date(Number(message.timestamp)),
   };
 }
 
@@ -121,7 +122,7 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
    */
   async deliver(p: EachMessagePayload): Promise<void> {
     if (this.closing) return;
-    const m = toMessage(p, this.parseJson);
+    const m = toConsumedMessage(p.topic, p.partition, p.message, this.parseJson);
     if (this.filter && !this.filter(m)) return;
     this.buffer.push(m);
     if (this.buffer.length >= this.bufferSize) this.resumes.push(p.pause());

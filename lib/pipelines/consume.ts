@@ -1,6 +1,6 @@
 import type { Consumer } from "kafkajs";
 import { AbortedError, OptionError } from "../errors";
-import { asKafkaError, createClient, KafkaAdmin, resolveConfig, type ConsumedMessage, type KafkaOptions } from "../kafka";
+import { asKafkaError, createClient, KafkaAdmin, resolveConfig, toConsumedMessage, type ConsumedMessage, type KafkaOptions } from "../kafka";
 
 /** Options of {@link consumeInGroup}. */
 export interface GroupConsumeOptions {
@@ -74,10 +74,7 @@ export async function consumeInGroup(o: GroupConsumeOptions): Promise<void> {
         .run({
           autoCommit: false,
           eachBatch: async ({ batch, heartbeat }) => {
-            const messages: ConsumedMessage[] = batch.messages.map((m) => {
-              const raw = m.value === null ? null : m.value.toString("utf8");
-              return { topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key === null ? null : m.key.toString("utf8"), value: raw, raw, timestamp: new Date(Number(m.timestamp)) };
-            });
+            const messages = batch.messages.map((m) => toConsumedMessage(batch.topic, batch.partition, m));
             if (messages.length === 0) return;
             const commit = await o.handle(messages);
             const next = messages[messages.length - 1].offset + 1;
