@@ -6,11 +6,9 @@ import { generateDataset, GENERATE_DEFAULTS } from "../../generate";
 import { REPORT_DEFAULTS } from "../../report/report";
 import { formatPipelineSummary, runCoursePipeline, writeCourseReport, type CoursePipelineResult } from "../../report/pipeline";
 import { parseSpeed } from "../../replay/options";
-import { Replay } from "../../replay/replay";
-import type { ReplaySummary } from "../../replay/types";
-import { FileSink, FILE_SINK_DEFAULTS } from "../../sinks/files";
+import { FILE_SINK_DEFAULTS } from "../../sinks/files";
 import { withInterrupt } from "../flags";
-import { progressPrinter, runReplayCommand } from "./replay";
+import { progressPrinter } from "./replay";
 
 /** Options of the main job; every field has the default the README's quick start uses. */
 export interface MainJobOptions {
@@ -33,14 +31,6 @@ export async function ensureDataset(data: string, log: (line: string) => void = 
   log(`${data} is missing: generating it (seed ${GENERATE_DEFAULTS.seed}, ${GENERATE_DEFAULTS.rides} rides, ${GENERATE_DEFAULTS.duration} s)...`);
   await generateDataset({ out: data });
   return true;
-}
-
-/**
- * A replay alone at speed "max" into the file stream, summary printed (`streamlab replay --speed max`).
- * The main job runs {@link pipelineStep} instead, which replays while the queries run.
- */
-export async function replayStep(options: Required<Pick<MainJobOptions, "data" | "out">>): Promise<ReplaySummary> {
-  return runReplayCommand((signal, onProgress) => new Replay({ data: options.data, sinks: new FileSink({ out: options.out }), speed: "max", signal, onProgress }));
 }
 
 /**

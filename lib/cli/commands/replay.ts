@@ -45,7 +45,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
  * Runs a replay with SIGINT wired to a clean stop; prints the summary on stdout, even when
  * interrupted (then throws AbortedError so the CLI exits with 130).
  */
-export function runReplayCommand(build: (signal: AbortSignal, onProgress?: (p: ReplayProgress) => void) => Replay): Promise<ReplaySummary> {
+function runReplayCommand(build: (signal: AbortSignal, onProgress?: (p: ReplayProgress) => void) => Replay): Promise<ReplaySummary> {
   return withInterrupt(async (signal) => {
     const progress = progressPrinter();
     try {
