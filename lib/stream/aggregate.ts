@@ -1,8 +1,7 @@
-import pl, { type DataType } from "nodejs-polars";
-import { OptionError, QueryError } from "../errors";
+import pl from "nodejs-polars";
+import { OptionError } from "../errors";
 import { requireColumn } from "./time";
-import { WINDOW_END_MS, WINDOW_START_MS, type WindowSpec } from "./window";
-import { msToDatetime } from "./time";
+import { WINDOW_START_MS, type WindowSpec } from "./window";
 
 /** The aggregations the engine merges exactly across micro-batches (partial sums and counts). */
 export type AggFunction = "mean" | "sum" | "count" | "min" | "max";
@@ -55,27 +54,41 @@ export function parseAggregation(name: string, value: AggregationInput): Aggrega
   return { kind: "aggregation", fn: m[2] as AggFunction, column: m[1] };
 }
 
-interface Partial { sum: number; count: number; min: unknown; max: unknown }
-interface Entry { keys: unknown[]; start: number | null; end: number | null; partials: Partial[]; updatedIn: number }
-
 const GROUP_ALL = "__group_all";
+const UPDATED = "__updated_in";
 
 /**
- * Keyed (optionally windowed) aggregation state. Each micro-batch's rows are reduced by polars to
- * partial aggregates (sum, non-null count, min, max per aggregation) that merge into the state, so
- * a mean is the exact total sum over the total count, however the rows were split into batches.
+ * Keyed (optionally windowed) aggregation state, held as one polars frame: a row per group (keys ×
+ * window start) with partial aggregates (non-null count, sum, min, max per aggregation) and the
+ * batch that last updated it. Each micro-batch is reduced to partials by one group-by, merged into
+ * the state by a second group-by over state and partials, so a mean is the exact total sum over the
+ * total count however the rows were split into batches. Eviction is a filter. Every expression is
+ * built once, in the constructor: nodejs-polars builds a large wrapper object per expression.
  */
 export class AggregationState {
-  private readonly entries = new Map<string, Entry>();
   private readonly aggs: [string, Aggregation][];
-  private keyTypes: DataType[] | null = null;
-  private valueTypes: (DataType | null)[] | null = null;
-  /** Built once: nodejs-polars expressions are costly to construct. */
+  /** The groups held; null until the first update gives the schema. */
+  private state: pl.DataFrame | null = null;
+  private readonly by: string[];
   private readonly partialExprs: pl.Expr[];
+  private readonly mergeExprs: pl.Expr[];
+  private readonly outputExprs: pl.Expr[];
+  private readonly groupAll: pl.Expr;
+  private readonly finalAt: ((watermarkMs: number) => pl.Expr) | null;
+  private readonly sortBy: string[];
 
   constructor(readonly keys: string[], readonly window: WindowSpec | undefined, aggs: Record<string, Aggregation>) {
     this.aggs = Object.entries(aggs);
+    this.by = [...keys, ...(window ? [WINDOW_START_MS] : [])];
+    if (this.by.length === 0) this.by.push(GROUP_ALL);
+    this.groupAll = pl.lit(1).alias(GROUP_ALL);
     this.partialExprs = this.buildPartialExprs();
+    this.mergeExprs = this.buildMergeExprs();
+    this.outputExprs = this.buildOutputExprs();
+    this.sortBy = [...keys, ...(window ? ["window_start"] : [])];
+    const end = pl.col(WINDOW_START_MS).add(window?.sizeMs ?? 0);
+    // A literal per watermark is one small expression per batch; the column arithmetic is built once.
+    this.finalAt = window ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
   }
 
   /** Per aggregation: non-null count, and the sum / min / max it needs. */
@@ -83,10 +96,10 @@ export class AggregationState {
     const exprs: pl.Expr[] = [];
     this.aggs.forEach(([, a], i) => {
       if (a.column === null) {
-        exprs.push(pl.len().alias(`__c${i}`));
+        exprs.push(pl.len().cast(pl.Int64).alias(`__c${i}`));
       } else {
         const c = pl.col(a.column);
-        exprs.push(c.count().alias(`__c${i}`));
+        exprs.push(c.count().cast(pl.Int64).alias(`__c${i}`));
         if (a.fn === "mean" || a.fn === "sum") exprs.push(c.cast(pl.Float64).sum().alias(`__s${i}`));
         if (a.fn === "min") exprs.push(c.min().alias(`__min${i}`));
         if (a.fn === "max") exprs.push(c.max().alias(`__max${i}`));
@@ -95,9 +108,42 @@ export class AggregationState {
     return exprs;
   }
 
+  /** State + batch partials → one row per group: counts and sums add up, min of mins, max of maxes. */
+  private buildMergeExprs(): pl.Expr[] {
+    const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
+    this.aggs.forEach(([, a], i) => {
+      exprs.push(pl.col(`__c${i}`).sum().alias(`__c${i}`));
+      if (a.fn === "mean" || a.fn === "sum") exprs.push(pl.col(`__s${i}`).sum().alias(`__s${i}`));
+      if (a.fn === "min") exprs.push(pl.col(`__min${i}`).min().alias(`__min${i}`));
+      if (a.fn === "max") exprs.push(pl.col(`__max${i}`).max().alias(`__max${i}`));
+    });
+    return exprs;
+  }
+
+  /** Partials → the output columns: keys, window_start, window_end, then each aggregation. */
+  private buildOutputExprs(): pl.Expr[] {
+    const exprs: pl.Expr[] = this.keys.map((k) => pl.col(k));
+    if (this.window) {
+      exprs.push(pl.col(WINDOW_START_MS).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_start"));
+      exprs.push(pl.col(WINDOW_START_MS).add(this.window.sizeMs).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_end"));
+    }
+    this.aggs.forEach(([name, a], i) => {
+      const count = pl.col(`__c${i}`);
+      const none = count.eq(0);
+      switch (a.fn) {
+        case "count": exprs.push(count.alias(name)); break;
+        case "mean": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`).div(count)).cast(pl.Float64).alias(name)); break;
+        case "sum": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`)).cast(pl.Float64).alias(name)); break;
+        case "min": exprs.push(pl.col(`__min${i}`).alias(name)); break;
+        case "max": exprs.push(pl.col(`__max${i}`).alias(name)); break;
+      }
+    });
+    return exprs;
+  }
+
   /** Number of groups (key × window) held. */
   get size(): number {
-    return this.entries.size;
+    return this.state?.height ?? 0;
   }
 
   /** Output column names, in order: keys, window_start, window_end, aggregation names. */
@@ -112,46 +158,23 @@ export class AggregationState {
   update(frame: pl.DataFrame, batchId: number): number {
     for (const k of this.keys) requireColumn(frame, k, "groupBy");
     for (const [name, a] of this.aggs) if (a.column !== null) requireColumn(frame, a.column, `agg ${name}`);
-    if (this.keyTypes === null) {
-      this.keyTypes = this.keys.map((k) => frame.schema[k]);
-      this.valueTypes = this.aggs.map(([, a]) => (a.column === null ? null : frame.schema[a.column]));
-    }
-    if (frame.height === 0) return 0;
-    const by = [...this.keys, ...(this.window ? [WINDOW_START_MS] : [])];
-    let input = frame;
-    if (by.length === 0) { input = frame.withColumns(pl.lit(1).alias(GROUP_ALL)); by.push(GROUP_ALL); }
-    const partials = input.groupBy(by).agg(...this.partialExprs).toRecords() as Record<string, unknown>[];
-    for (const row of partials) {
-      const keys = this.keys.map((k) => row[k]);
-      const start = this.window ? Number(row[WINDOW_START_MS]) : null;
-      const id = JSON.stringify([keys, start]);
-      let entry = this.entries.get(id);
-      if (entry === undefined) {
-        entry = { keys, start, end: start === null ? null : start + this.window!.sizeMs, partials: this.aggs.map(() => ({ sum: 0, count: 0, min: null, max: null })), updatedIn: batchId };
-        this.entries.set(id, entry);
-      }
-      entry.updatedIn = batchId;
-      this.aggs.forEach(([, a], i) => {
-        const p = entry!.partials[i];
-        p.count += Number(row[`__c${i}`] ?? 0);
-        if (a.fn === "mean" || a.fn === "sum") p.sum += Number(row[`__s${i}`] ?? 0);
-        const mn = row[`__min${i}`];
-        if (a.fn === "min" && mn !== null && mn !== undefined && (p.min === null || (mn as number) < (p.min as number))) p.min = mn;
-        const mx = row[`__max${i}`];
-        if (a.fn === "max" && mx !== null && mx !== undefined && (p.max === null || (mx as number) > (p.max as number))) p.max = mx;
-      });
-    }
-    return partials.length;
+    if (frame.height === 0 && this.state !== null) return 0;
+    const input = this.by[0] === GROUP_ALL ? frame.withColumns(this.groupAll) : frame;
+    const partials = input.groupBy(this.by).agg(...this.partialExprs).withColumns(pl.lit(batchId).cast(pl.Int64).alias(UPDATED));
+    if (this.state === null || this.state.height === 0) this.state = partials;
+    else this.state = pl.concat([this.state, partials], { how: "diagonal", rechunk: false }).groupBy(this.by).agg(...this.mergeExprs);
+    return partials.height;
   }
 
   /** Groups stamped with `batchId` (update mode's output). */
   updatedIn(batchId: number): pl.DataFrame {
-    return this.toFrame([...this.entries.values()].filter((e) => e.updatedIn === batchId));
+    if (this.state === null) return pl.DataFrame({});
+    return this.toFrame(this.state.filter(pl.col(UPDATED).eq(batchId)));
   }
 
   /** Every group held (complete mode's output). */
   all(): pl.DataFrame {
-    return this.toFrame([...this.entries.values()]);
+    return this.state === null ? pl.DataFrame({}) : this.toFrame(this.state);
   }
 
   /**
@@ -159,38 +182,24 @@ export class AggregationState {
    * them (append mode emits them). Non-windowed groups are final only at +Infinity (end of input).
    */
   evictFinal(watermarkMs: number): pl.DataFrame {
-    const final: Entry[] = [];
-    for (const [id, e] of this.entries) {
-      const isFinal = e.end === null ? watermarkMs === Infinity : e.end <= watermarkMs;
-      if (isFinal) { final.push(e); this.entries.delete(id); }
+    if (this.state === null) return pl.DataFrame({});
+    if (watermarkMs === -Infinity) return this.toFrame(this.state.head(0));
+    let final: pl.DataFrame;
+    if (watermarkMs === Infinity || this.finalAt === null) {
+      if (watermarkMs !== Infinity) return this.toFrame(this.state.head(0));
+      final = this.state;
+      this.state = this.state.head(0);
+    } else {
+      const isFinal = this.finalAt(watermarkMs);
+      final = this.state.filter(isFinal);
+      if (final.height > 0) this.state = this.state.filter(isFinal.not());
     }
     return this.toFrame(final);
   }
 
-  /** Builds the output frame of some groups, sorted by keys and window start. */
-  private toFrame(entries: Entry[]): pl.DataFrame {
-    if (this.keyTypes === null || this.valueTypes === null) {
-      if (entries.length > 0) throw new QueryError("aggregation state has groups but no schema (internal error)");
-      return pl.DataFrame({});
-    }
-    const cols: pl.Series[] = this.keys.map((k, i) => pl.Series(k, entries.map((e) => e.keys[i]), this.keyTypes![i]));
-    if (this.window) {
-      cols.push(pl.Series("window_start", entries.map((e) => e.start), pl.Float64));
-      cols.push(pl.Series("window_end", entries.map((e) => e.end), pl.Float64));
-    }
-    this.aggs.forEach(([name, a], i) => {
-      const ps = entries.map((e) => e.partials[i]);
-      switch (a.fn) {
-        case "count": cols.push(pl.Series(name, ps.map((p) => p.count), pl.Int64)); break;
-        case "mean": cols.push(pl.Series(name, ps.map((p) => (p.count === 0 ? null : p.sum / p.count)), pl.Float64)); break;
-        case "sum": cols.push(pl.Series(name, ps.map((p) => (p.count === 0 ? null : p.sum)), pl.Float64)); break;
-        case "min": cols.push(pl.Series(name, ps.map((p) => p.min), this.valueTypes![i] ?? undefined)); break;
-        case "max": cols.push(pl.Series(name, ps.map((p) => p.max), this.valueTypes![i] ?? undefined)); break;
-      }
-    });
-    let frame = pl.DataFrame(cols);
-    if (this.window) frame = frame.withColumns(msToDatetime("window_start"), msToDatetime("window_end"));
-    const sortBy = [...this.keys, ...(this.window ? ["window_start"] : [])];
-    return sortBy.length > 0 && frame.height > 1 ? frame.sort(sortBy) : frame;
+  /** The output frame of some groups, sorted by keys and window start. */
+  private toFrame(groups: pl.DataFrame): pl.DataFrame {
+    const frame = groups.select(...this.outputExprs);
+    return this.sortBy.length > 0 && frame.height > 1 ? frame.sort(this.sortBy) : frame;
   }
 }

@@ -2,38 +2,38 @@ import pl from "nodejs-polars";
 import type { ResolvedJoinOptions } from "./options";
 import { EVENT_MS } from "./time";
 
-const LID = "__lid", LT = "__lt";
-const RID = "__rid", RT = "__rt";
-
-/** Keeps the rows of `frame` where `mask` is true (mask computed in JS, e.g. from a Set of ids). */
-function keepWhere(frame: pl.DataFrame, mask: boolean[]): pl.DataFrame {
-  return frame.withColumns(pl.Series(KEEP, mask, pl.Bool)).filter(KEEP_EXPR).drop(KEEP);
-}
-const KEEP = "__keep";
-const KEEP_EXPR = pl.col(KEEP);
+const LT = "__lt", RT = "__rt";
+/** A row's time bucket: `floor(t / within)`; rows within `within` of each other are in the same or adjacent buckets. */
+const BUCKET = "__bucket";
 
 /**
- * Stream-stream join state (semantics.md, "Stream-stream joins"): both sides' rows are buffered
- * with a `matched` flag; each micro-batch emits the new pairs (key equal and
- * `|left.t − right.t| <= within`, at least one side new), then evicts the rows no future row can
- * match (`t + within < watermark`), emitting the never-matched ones with nulls on the other side
- * for the outer sides. A row that matched never produces a null row.
+ * Stream-stream join state (semantics.md, "Stream-stream joins"), held as polars frames: both
+ * sides' buffered rows, and for the outer sides the (key, time) of the rows that found a match.
+ * Each micro-batch emits the new pairs (key equal and `|left.t − right.t| <= within`), computed as
+ * new-left × all-right plus old-left × new-right, each an equi-join on (key, time bucket) against
+ * the new side copied into the adjacent buckets, so a pair is found once and state is never joined
+ * with state. Then it evicts the rows no future row can match (`t + within < watermark`), emitting
+ * the never-matched ones with nulls on the other side for the outer sides. A row that matched never
+ * produces a null row. Rows equal in key and time match the same rows, so (key, time) identifies a
+ * row for the matched flags. Expressions are built once.
  */
 export class JoinState {
   private left: pl.DataFrame | null = null;
   private right: pl.DataFrame | null = null;
+  /** (key, time) of buffered rows that found a match, per outer side. */
+  private matchedLeft: pl.DataFrame | null = null;
+  private matchedRight: pl.DataFrame | null = null;
   /** Left and right output columns (renamed), known once each side has been seen. */
   private leftColumns: string[] | null = null;
   private rightColumns: string[] | null = null;
   private rightRename: Record<string, string> = {};
-  private nextId = 0;
-  /** Ids of buffered rows that found a match (an unmatched-row emission must skip them). */
-  private readonly matchedLeft = new Set<number>();
-  private readonly matchedRight = new Set<number>();
-  /** Built once: nodejs-polars expressions are costly to construct. */
   private readonly closeEnough: pl.Expr;
+  private readonly bucketOf: (time: string) => pl.Expr;
+  private readonly shifted: pl.Expr[];
   private nullsForLeftRows: pl.Expr[] | null = null;
   private nullsForRightRows: pl.Expr[] | null = null;
+  private readonly keepLeftMatches: boolean;
+  private readonly keepRightMatches: boolean;
 
   /**
    * @param leftTime event-time column of the left input (renamed to options.leftTimestamp)
@@ -41,6 +41,12 @@ export class JoinState {
    */
   constructor(private readonly options: ResolvedJoinOptions, private readonly leftTime: string, private readonly rightTime: string) {
     this.closeEnough = pl.col(LT).sub(pl.col(RT)).abs().lessThanEquals(options.withinMs);
+    const size = Math.max(options.withinMs, 1);
+    const buckets = new Map<string, pl.Expr>([LT, RT].map((t) => [t, pl.col(t).div(size).floor().alias(BUCKET)]));
+    this.bucketOf = (t) => buckets.get(t)!;
+    this.shifted = [-1, 1].map((d) => pl.col(BUCKET).add(d).alias(BUCKET));
+    this.keepLeftMatches = options.how === "left" || options.how === "full";
+    this.keepRightMatches = options.how === "right" || options.how === "full";
   }
 
   /** Rows buffered on both sides. */
@@ -55,20 +61,13 @@ export class JoinState {
     return [on, leftTimestamp, rightTimestamp, ...rest(this.leftColumns, [on, leftTimestamp]), ...rest(this.rightColumns, [on, rightTimestamp])];
   }
 
-  private ids(n: number): pl.Series {
-    const start = this.nextId;
-    this.nextId += n;
-    return pl.Series("id", Array.from({ length: n }, (_, i) => start + i), pl.Float64);
-  }
-
-  /** Prepares new left rows (with {@link EVENT_MS}): renames the event-time column, adds internals. */
+  /** Prepares new left rows (with {@link EVENT_MS}): renames the event-time column, adds the time bucket. */
   private prepareLeft(frame: pl.DataFrame): pl.DataFrame {
     const { leftTimestamp } = this.options;
     let f = frame.rename({ [EVENT_MS]: LT });
-    if (this.leftTime !== leftTimestamp) f = f.drop(leftTimestamp in f.schema && leftTimestamp !== this.leftTime ? [leftTimestamp] : []).rename({ [this.leftTime]: leftTimestamp });
+    if (this.leftTime !== leftTimestamp) f = f.drop(f.columns.includes(leftTimestamp) && leftTimestamp !== this.leftTime ? [leftTimestamp] : []).rename({ [this.leftTime]: leftTimestamp });
     if (this.leftColumns === null) this.leftColumns = f.columns.filter((c) => c !== LT);
-    f = f.select(...this.leftColumns, LT);
-    return f.withColumns(this.ids(f.height).alias(LID));
+    return f.select(...this.leftColumns, LT).withColumns(this.bucketOf(LT));
   }
 
   private prepareRight(frame: pl.DataFrame): pl.DataFrame {
@@ -84,8 +83,19 @@ export class JoinState {
       this.rightColumns = [on, ...Object.values(this.rightRename)];
     }
     const keep = [on, ...Object.keys(this.rightRename), EVENT_MS];
-    const f = frame.select(...keep).rename({ ...this.rightRename, [EVENT_MS]: RT });
-    return f.withColumns(this.ids(f.height).alias(RID));
+    return frame.select(...keep).rename({ ...this.rightRename, [EVENT_MS]: RT }).withColumns(this.bucketOf(RT));
+  }
+
+  /** `side` copied into its own and both adjacent buckets: an equi-join on the bucket then finds every pair within the bound. */
+  private spread(side: pl.DataFrame): pl.DataFrame {
+    return pl.concat([side, ...this.shifted.map((e) => side.withColumns(e))], { how: "vertical", rechunk: false });
+  }
+
+  /** Pairs of `left` and `right` rows with equal key and `|lt − rt| <= within`; `spreadLeft` says which side is copied. */
+  private pairs(left: pl.DataFrame, right: pl.DataFrame, spreadLeft: boolean): pl.DataFrame {
+    const l = spreadLeft ? this.spread(left) : left;
+    const r = spreadLeft ? right : this.spread(right);
+    return l.join(r, { on: [this.options.on, BUCKET], how: "inner" }).filter(this.closeEnough);
   }
 
   /**
@@ -94,30 +104,32 @@ export class JoinState {
    * of a bounded input). Returns the rows to emit (matches and settled unmatched rows).
    */
   process(left: pl.DataFrame | null, right: pl.DataFrame | null, watermarkMs: number): pl.DataFrame {
-    const firstNew = this.nextId; // ids are increasing: rows with id >= firstNew arrived in this batch
-    let L = this.left;
-    let R = this.right;
-    if (left !== null && left.height > 0) { const n = this.prepareLeft(left); L = L === null ? n : pl.concat([L, n], { how: "diagonalRelaxed" }); }
-    if (right !== null && right.height > 0) { const n = this.prepareRight(right); R = R === null ? n : pl.concat([R, n], { how: "diagonalRelaxed" }); }
+    const newL = left !== null && left.height > 0 ? this.prepareLeft(left) : null;
+    const newR = right !== null && right.height > 0 ? this.prepareRight(right) : null;
+    const oldL = this.left;
+    const allR = newR === null ? this.right : this.right === null ? newR : pl.concat([this.right, newR], { how: "vertical", rechunk: false });
     const out: pl.DataFrame[] = [];
-    const { on, withinMs, how } = this.options;
-    if (L !== null && R !== null && L.height > 0 && R.height > 0 && this.nextId > firstNew) {
-      const pairs = L.join(R, { on, how: "inner" }).filter(this.closeEnough.and(pl.col(LID).gtEq(firstNew).or(pl.col(RID).gtEq(firstNew))));
-      if (pairs.height > 0) {
-        out.push(pairs);
-        for (const id of pairs.getColumn(LID).toArray()) this.matchedLeft.add(Number(id));
-        for (const id of pairs.getColumn(RID).toArray()) this.matchedRight.add(Number(id));
-      }
+    const found: pl.DataFrame[] = [];
+    // New left rows meet every right row; old left rows meet only the new right rows.
+    if (newL !== null && allR !== null && allR.height > 0) found.push(this.pairs(newL, allR, true));
+    if (oldL !== null && oldL.height > 0 && newR !== null) found.push(this.pairs(oldL, newR, false));
+    for (const pairs of found) {
+      if (pairs.height === 0) continue;
+      out.push(pairs);
+      if (this.keepLeftMatches) this.matchedLeft = addKeys(this.matchedLeft, pairs.select(this.options.on, LT));
+      if (this.keepRightMatches) this.matchedRight = addKeys(this.matchedRight, pairs.select(this.options.on, RT));
     }
+    let L = newL === null ? oldL : oldL === null ? newL : pl.concat([oldL, newL], { how: "vertical", rechunk: false });
+    let R = allR;
     // Rows no future row can match: any future row has t' >= watermark > t + within.
-    const bound = watermarkMs - withinMs;
+    const bound = watermarkMs - this.options.withinMs;
     if (L !== null) {
-      const settled = this.settle(L, LT, LID, bound, this.matchedLeft, how === "left" || how === "full");
+      const settled = this.settle(L, LT, bound, "left");
       L = settled.kept;
       if (settled.unmatched) out.push(this.withNulls(settled.unmatched, "left", R));
     }
     if (R !== null) {
-      const settled = this.settle(R, RT, RID, bound, this.matchedRight, how === "right" || how === "full");
+      const settled = this.settle(R, RT, bound, "right");
       R = settled.kept;
       if (settled.unmatched) out.push(this.withNulls(settled.unmatched, "right", L));
     }
@@ -129,19 +141,22 @@ export class JoinState {
     return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "diagonalRelaxed" }).select(...cols.filter((c) => parts.some((p) => p.columns.includes(c))));
   }
 
-  /** Splits off the rows with t < bound; returns the kept rows and, if wanted, the evicted never-matched ones. */
-  private settle(side: pl.DataFrame, time: string, id: string, bound: number, matched: Set<number>, emitUnmatched: boolean): { kept: pl.DataFrame; unmatched: pl.DataFrame | null } {
+  /** Splits off the rows with t < bound; returns the kept rows and, for an outer side, the evicted never-matched ones. */
+  private settle(side: pl.DataFrame, time: string, bound: number, which: "left" | "right"): { kept: pl.DataFrame; unmatched: pl.DataFrame | null } {
     if (bound === -Infinity || side.height === 0) return { kept: side, unmatched: null };
-    const times = side.getColumn(time).toArray() as number[];
-    if (!times.some((t) => t < bound)) return { kept: side, unmatched: null };
-    const ids = side.getColumn(id).toArray() as number[];
-    const evict = times.map((t) => t < bound);
-    const unmatchedMask = evict.map((e, i) => e && !matched.has(ids[i]));
-    ids.forEach((v, i) => { if (evict[i]) matched.delete(v); });
-    return {
-      kept: keepWhere(side, evict.map((e) => !e)),
-      unmatched: emitUnmatched && unmatchedMask.some(Boolean) ? keepWhere(side, unmatchedMask) : null,
-    };
+    const t = side.getColumn(time);
+    if (!(Number(t.min()) < bound)) return { kept: side, unmatched: null };
+    const all = bound === Infinity;
+    const gone = pl.col(time).lt(bound);
+    const evicted = all ? side : side.filter(gone);
+    const kept = all ? side.head(0) : side.filter(gone.not());
+    const matched = which === "left" ? this.matchedLeft : this.matchedRight;
+    const emit = which === "left" ? this.keepLeftMatches : this.keepRightMatches;
+    if (!emit) return { kept, unmatched: null };
+    const unmatched = matched === null || matched.height === 0 ? evicted : evicted.join(matched, { on: [this.options.on, time], how: "anti" });
+    const stillMatched = matched === null ? null : all ? matched.head(0) : matched.filter(gone.not());
+    if (which === "left") this.matchedLeft = stillMatched; else this.matchedRight = stillMatched;
+    return { kept, unmatched: unmatched.height > 0 ? unmatched : null };
   }
 
   /** Adds the other side's columns as typed nulls (skipping the key, which the row has). */
@@ -164,4 +179,10 @@ export class JoinState {
     const joined = parts.length === 2 ? parts[0].join(parts[1], { on: this.options.on, how: "inner" }) : parts[0];
     return joined.select(...this.outputColumns.filter((c) => joined.columns.includes(c)));
   }
+}
+
+/** The (key, time) pairs of newly matched rows, added to those held (duplicates removed within the batch). */
+function addKeys(held: pl.DataFrame | null, keys: pl.DataFrame): pl.DataFrame {
+  const fresh = keys.unique();
+  return held === null || held.height === 0 ? fresh : pl.concat([held, fresh], { how: "vertical", rechunk: false });
 }

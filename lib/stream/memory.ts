@@ -19,12 +19,12 @@ export class MemoryStreamSource implements StreamSource {
 
   /**
    * @param chunks rows available from the start
-   * @param options.perPoll at most this many chunks per poll (default: all), to make the
-   *   default trigger see several micro-batches
+   * @param options.perPoll at most this many pushed chunks per poll (default 1: each push is its
+   *   own micro-batch, as each `addData` of Spark's MemoryStream in its tests)
    */
   constructor(readonly name: string, chunks: SourceChunk[] = [], options: { perPoll?: number } = {}) {
     if (typeof name !== "string" || name === "") throw new OptionError("name", name, 'expected the input\'s name, e.g. "locations"');
-    this.perPoll = options.perPoll ?? Infinity;
+    this.perPoll = options.perPoll ?? 1;
     if (!(this.perPoll >= 1)) throw new OptionError("perPoll", options.perPoll, "expected a number >= 1");
     this.queue.push(...chunks);
   }
@@ -42,7 +42,11 @@ export class MemoryStreamSource implements StreamSource {
     return this;
   }
 
+  /** Hands over up to `perPoll` queued chunks, oldest partition time first (push order otherwise), as the file source does. */
   async poll(): Promise<SourceChunk[]> {
+    if (this.queue.some((c) => c.partitionTime !== undefined)) {
+      this.queue.sort((a, b) => (a.partitionTime ?? -Infinity) - (b.partitionTime ?? -Infinity)); // stable
+    }
     return this.queue.splice(0, Math.min(this.queue.length, this.perPoll));
   }
 

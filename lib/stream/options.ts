@@ -1,5 +1,6 @@
 import { OptionError } from "../errors";
 import { parseDuration } from "../duration";
+import { optionalBoolean } from "../options";
 import type { OutputMode, ProgressRecord, StreamSink } from "./types";
 
 /** A duration as text (`"30 seconds"`, `"15s"`, `"1 minute"`) or milliseconds. */
@@ -9,7 +10,8 @@ export type Duration = string | number;
  * When micro-batches run:
  * - `"default"` (or omitted): the next batch as soon as the last one finished and new input is there;
  * - a duration (`"1 second"`): one batch per interval (at once if a batch overran it);
- * - `"once"`: process what is available (one batch per partition time), flush, then stop.
+ * - `"once"` (Spark's availableNow): process what is available when the query starts, in bounded
+ *   micro-batches (each source's `maxFilesPerTrigger` / `maxOffsetsPerTrigger`), flush, then stop.
  */
 export type Trigger = "default" | "once" | Duration;
 
@@ -36,6 +38,12 @@ export interface WriteStreamOptions {
   progressHistory?: number;
   /** A name for messages and summaries; default `"query"`. */
   name?: string;
+  /**
+   * With trigger `"once"`: one micro-batch per partition time (`t=…`) across inputs, in time order,
+   * as the replay released them, instead of batches sized by the sources' per-trigger bounds.
+   * Default false. The final results are the same either way; the progress records differ.
+   */
+  batchPerPartition?: boolean;
 }
 
 /** {@link WriteStreamOptions} with defaults applied and durations in milliseconds. */
@@ -49,6 +57,7 @@ export interface ResolvedWriteStreamOptions {
   watermarkPolicy: WatermarkPolicy;
   progressHistory: number;
   name: string;
+  batchPerPartition: boolean;
 }
 
 export const WRITE_STREAM_DEFAULTS = {
@@ -58,6 +67,7 @@ export const WRITE_STREAM_DEFAULTS = {
   watermarkPolicy: "min" as WatermarkPolicy,
   progressHistory: 100,
   name: "query",
+  batchPerPartition: false,
 };
 
 /** Every output mode, in the order the docs list them. */
@@ -86,6 +96,7 @@ export function resolveWriteStreamOptions(options: WriteStreamOptions): Resolved
   return {
     mode, sinks: options.sinks, trigger, signal: options.signal, onProgress: options.onProgress,
     idleSleepMs, watermarkPolicy, progressHistory, name: options.name ?? WRITE_STREAM_DEFAULTS.name,
+    batchPerPartition: optionalBoolean("batchPerPartition", options.batchPerPartition, WRITE_STREAM_DEFAULTS.batchPerPartition),
   };
 }
 

@@ -136,41 +136,69 @@ export class StreamingQuery {
     }
   }
 
-  /** Polls every source once; a failing source stops the query with a QueryError naming it. */
+  /** Polls one source; a failing source stops the query with a QueryError naming it. Empty chunks are dropped. */
+  private async pollSource(source: StreamSource, signal: AbortSignal): Promise<{ source: string; chunk: SourceChunk }[]> {
+    let chunks: SourceChunk[];
+    try { chunks = await source.poll(signal); } catch (e) {
+      if (signal.aborted && isAbort(e)) throw e;
+      throw new QueryError(`source "${source.name}" failed: ${message(e)}`, { cause: e, context: { source: source.name } });
+    }
+    // Empty chunks (an empty file, a poll with nothing new) are not input: no micro-batch for them.
+    return chunks.filter((c) => c.frame.height > 0).map((chunk) => ({ source: source.name, chunk }));
+  }
+
+  /** Polls every source once. */
   private async pollAll(signal: AbortSignal): Promise<{ source: string; chunk: SourceChunk }[]> {
     const out: { source: string; chunk: SourceChunk }[] = [];
-    for (const source of this.sources) {
-      let chunks: SourceChunk[];
-      try { chunks = await source.poll(signal); } catch (e) {
-        if (signal.aborted && isAbort(e)) throw e;
-        throw new QueryError(`source "${source.name}" failed: ${message(e)}`, { cause: e, context: { source: source.name } });
-      }
-      // Empty chunks (an empty file, a poll with nothing new) are not input: no micro-batch for them.
-      for (const chunk of chunks) if (chunk.frame.height > 0) out.push({ source: source.name, chunk });
-    }
+    for (const source of this.sources) out.push(...(await this.pollSource(source, signal)));
     return out;
   }
 
-  /** `once`: collect what is available, one batch per partition time (in order), then the flush. */
+  /**
+   * `once` (Spark's availableNow): what the sources hold when the query starts, in micro-batches as
+   * large as one poll of each source (each bounds it: `maxFilesPerTrigger`, `maxOffsetsPerTrigger`),
+   * then the end-of-input flush. Nothing is held beyond one micro-batch's input.
+   */
   private async runOnce(signal: AbortSignal): Promise<void> {
-    const t0 = performance.now();
-    const all: { source: string; chunk: SourceChunk }[] = [];
+    if (this.options.batchPerPartition) return this.runOncePerPartition(signal);
     for (;;) {
+      const t0 = performance.now();
       const got = await this.pollAll(signal);
       if (got.length === 0 || signal.aborted) break;
-      all.push(...got);
+      await this.runBatch(byInput(got), false, performance.now() - t0);
     }
-    let pollMs = performance.now() - t0;
-    const groups = new Map<number, Record<string, pl.DataFrame[]>>();
-    for (const { source, chunk } of all) {
-      const key = chunk.partitionTime ?? -Infinity;
-      const g = groups.get(key) ?? {};
-      (g[source] ??= []).push(chunk.frame);
-      groups.set(key, g);
-    }
-    for (const key of [...groups.keys()].sort((a, b) => a - b)) {
-      if (signal.aborted) return;
-      await this.runBatch(groups.get(key)!, false, pollMs);
+    if (!signal.aborted && this.processor.needsFlush) await this.runBatch({}, true, 0);
+  }
+
+  /**
+   * `once` with `batchPerPartition`: one micro-batch per partition time (`t=…`) across inputs, in
+   * time order, as the replay released them. A partition runs once every input has read past it
+   * (or has nothing more), so at most a poll's worth per input is held. Chunks without a partition
+   * time (Kafka) run as they come.
+   */
+  private async runOncePerPartition(signal: AbortSignal): Promise<void> {
+    let pending: { source: string; chunk: SourceChunk }[] = [];
+    const done = new Set<string>();
+    let pollMs = 0;
+    const timeOf = (c: SourceChunk) => c.partitionTime ?? -Infinity;
+    while (!signal.aborted) {
+      const min = pending.length === 0 ? Infinity : Math.min(...pending.map((p) => timeOf(p.chunk)));
+      // An input whose pending chunks all sit at or before `min` may still hold more of that partition.
+      const behind = this.sources.filter((s) => !done.has(s.name) && !pending.some((p) => p.source === s.name && timeOf(p.chunk) > min));
+      if (min > -Infinity && behind.length > 0) {
+        const t0 = performance.now();
+        for (const source of behind) {
+          const got = await this.pollSource(source, signal);
+          if (got.length === 0) done.add(source.name);
+          pending.push(...got);
+        }
+        pollMs += performance.now() - t0;
+        continue;
+      }
+      if (pending.length === 0) break;
+      const batch = pending.filter((p) => timeOf(p.chunk) === min);
+      pending = pending.filter((p) => timeOf(p.chunk) !== min);
+      await this.runBatch(byInput(batch), false, pollMs);
       pollMs = 0;
     }
     if (!signal.aborted && this.processor.needsFlush) await this.runBatch({}, true, 0);
@@ -186,9 +214,7 @@ export class StreamingQuery {
       const pollMs = performance.now() - t0;
       let ran = false;
       if (got.length > 0) {
-        const chunks: Record<string, pl.DataFrame[]> = {};
-        for (const { source, chunk } of got) (chunks[source] ??= []).push(chunk.frame);
-        await this.runBatch(chunks, false, pollMs);
+        await this.runBatch(byInput(got), false, pollMs);
         ran = true;
       } else if (this.sources.every((s) => s.exhausted())) {
         if (this.processor.needsFlush) await this.runBatch({}, true, pollMs);
@@ -243,6 +269,13 @@ export class StreamingQuery {
     totals.rowsDroppedByWatermark += record.rowsDroppedByWatermark;
     this.progress.add(record);
   }
+}
+
+/** Polled chunks as the processor takes them: frames per input name. */
+function byInput(got: { source: string; chunk: SourceChunk }[]): Record<string, pl.DataFrame[]> {
+  const chunks: Record<string, pl.DataFrame[]> = {};
+  for (const { source, chunk } of got) (chunks[source] ??= []).push(chunk.frame);
+  return chunks;
 }
 
 function isAbort(e: unknown): boolean {

@@ -27,14 +27,14 @@ function windowed(src: MemoryStreamSource, sink: StreamSink, trigger: string | u
 describe("stream query loop", function () {
   this.timeout(120_000);
 
-  it("once: one micro-batch per partition time across inputs, in time order, then the flush", async () => {
+  it("once with batchPerPartition: one micro-batch per partition time across inputs, in time order, then the flush", async () => {
     const a = new MemoryStreamSource("locations"), b = new MemoryStreamSource("accelerations");
     const f = (t: number) => pl.DataFrame({ uuid: ["u"], timestamp: pl.Series("timestamp", [at(t)], pl.Datetime("ms")) });
     a.push(f(2), 2.0).push(f(0), 0.0); // delivered out of order: the query orders by partition time
     b.push(f(1), 1.0).push(f(2.1), 2.0).push(f(2.2), 2.0);
     const q = readStream(a).withWatermark("timestamp", "1 second")
       .join(readStream(b).withWatermark("timestamp", "1 second"), { on: "uuid", how: "full", within: "0.5 seconds" })
-      .writeStream({ sinks: [new MemoryStreamSink()], trigger: "once" });
+      .writeStream({ sinks: [new MemoryStreamSink()], trigger: "once", batchPerPartition: true });
     await runToEnd(q);
     assert.deepEqual(q.recentProgress.map((p) => p.numInputRows), [
       { locations: 1, accelerations: 0 }, { locations: 0, accelerations: 1 }, { locations: 1, accelerations: 2 }, { locations: 0, accelerations: 0 },

@@ -1,31 +1,19 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import pl, { type DataType } from "nodejs-polars";
-import { DataError, isStreamlabError } from "../../errors";
+import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { readParquetChecked, readParquetFile } from "../../dataset/read";
-import type { Skipped, Table } from "../../dataset/types";
+import { readFileBatch, type StreamFile } from "./fileBatch";
+import type { Skipped } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveFileStreamSourceOptions, type FileStreamSourceOptions } from "./options";
+
+export { readStreamFile } from "./fileBatch";
 
 /** A file-stream source that also says what it has read so far. */
 export interface FileStreamSource extends StreamSource {
   readonly dir: string;
   /** Files read (valid or skipped) so far. */
   filesSeen(): number;
-}
-
-/**
- * Reads one file with the dataset reader's checks (`readParquetFile`: empty, truncated, schema)
- * when the table is known; the event time must be a Datetime `timestamp` column in any case.
- */
-export async function readStreamFile(file: string, table: Table | undefined): Promise<pl.DataFrame> {
-  // Without a table, the same empty/footer/decode checks, only no schema check.
-  const frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
-  const ts = (frame.schema as Record<string, DataType>).timestamp;
-  if (ts === undefined) throw new DataError("MISSING_COLUMN", file, 'has no "timestamp" column, the event time of a stream row; write the file with the replay (it stamps timestamp = start + offset).', { context: { column: "timestamp" } });
-  if (ts.variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, `column "timestamp" has type ${ts.variant}, expected Datetime; write the file with the replay.`, { context: { column: "timestamp" } });
-  return frame;
 }
 
 async function listDir(dir: string): Promise<string[] | undefined> {
@@ -37,19 +25,27 @@ async function listDir(dir: string): Promise<string[] | undefined> {
   }
 }
 
+interface Queued extends StreamFile {
+  /** Bytes on disk, known only when `maxBytesPerTrigger` is set (a stat per file). */
+  bytes: number;
+}
+
 /**
  * The file stream written by the replay, as a query input: `<dir>/t=SSS.S/<uuid>.parquet`.
- * Each poll lists the partition folders and reads the files it has not read before (only files
- * already renamed into place: hidden and non-parquet names are never read), one chunk per
- * partition with `partitionTime` from the folder name, oldest first. A bad file is skipped and
- * reported by `skipped()` with the same checks as the dataset reader; it is not read again.
- * A missing `dir` is not an error (the replay may not have created it yet), but `skipped()` reports
- * it as `NO_DATA` until it appears, so the query summary says so.
+ * Each poll lists the folders for files it has not seen (only files already renamed into place:
+ * hidden and non-parquet names are never read) and reads the oldest of them, at most
+ * `maxFilesPerTrigger` files (and `maxBytesPerTrigger` bytes), as one batch: one chunk per partition,
+ * with `partitionTime` from the folder name, oldest first. A bad file is skipped and reported by
+ * `skipped()` with the same checks as the dataset reader; it is not read again. A missing `dir` is
+ * not an error (the replay may not have created it yet), but `skipped()` reports it as `NO_DATA`
+ * until it appears, so the query summary says so.
  *
  * @param options.dir the table folder, e.g. `results/stream/input/locations`
- * @param options.once bounded mode: take what is there at the first poll, then be exhausted
+ * @param options.once bounded mode (Spark's availableNow): the files present at the first poll, in bounded polls, then exhausted
+ * @param options.maxFilesPerTrigger most files one poll reads (default 1,000)
+ * @param options.maxBytesPerTrigger most bytes one poll reads (default: no bound); one file at least
  * @example
- * const locations = fileStreamSource({ dir: "results/stream/input/locations" });
+ * const locations = fileStreamSource({ dir: "results/stream/input/locations", maxFilesPerTrigger: 500 });
  * const chunks = await locations.poll(); // [{ partitionTime: 0, frame }, { partitionTime: 4.5, frame }, …]
  */
 export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSource {
@@ -57,16 +53,17 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
   const seen = new Set<string>();
   const badDirs = new Set<string>();
   const skips: Skipped[] = [];
+  /** Listed and not yet read, oldest partition first. */
+  let queue: Queued[] = [];
   let dirMissing = false;
-  let polled = false;
+  let listed = false;
   let closed = false;
 
-  async function poll(signal?: AbortSignal): Promise<SourceChunk[]> {
-    if (closed || (o.once && polled)) return [];
-    polled = true;
+  /** Adds the files not seen before to the queue (in once mode: only at the first poll). */
+  async function list(signal?: AbortSignal): Promise<void> {
     const partitions = await listDir(o.dir);
     dirMissing = partitions === undefined;
-    const chunks: SourceChunk[] = [];
+    const found: Queued[] = [];
     for (const part of partitions ?? []) {
       if (signal?.aborted) break;
       const partDir = path.join(o.dir, part);
@@ -78,36 +75,55 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
         }
         continue;
       }
-      const names = await listDir(partDir);
-      const frames: pl.DataFrame[] = [];
-      for (const name of names ?? []) {
+      for (const name of (await listDir(partDir)) ?? []) {
         // Hidden and non-parquet names are files still being written (or not ours): never read them.
         if (name.startsWith(".") || name.startsWith("_") || !name.endsWith(".parquet")) continue;
         const file = path.join(partDir, name);
         if (seen.has(file)) continue;
         seen.add(file);
-        try {
-          frames.push(await readStreamFile(file, o.table));
-        } catch (e) {
-          if (!isStreamlabError(e)) throw e;
-          skips.push({ path: file, code: e.code, reason: e.message });
-        }
+        found.push({ path: file, partitionTime: time, bytes: 0 });
       }
-      const nonEmpty = frames.filter((f) => f.height > 0);
-      if (nonEmpty.length === 0) continue;
-      const frame = nonEmpty.length === 1 ? nonEmpty[0] : pl.concat(nonEmpty, { how: "diagonalRelaxed" });
-      chunks.push({ partitionTime: time, frame });
     }
-    return chunks.sort((a, b) => (a.partitionTime ?? 0) - (b.partitionTime ?? 0));
+    if (o.maxBytesPerTrigger !== Infinity) {
+      for (const f of found) f.bytes = await fs.stat(f.path).then((st) => st.size, () => 0);
+    }
+    if (found.length > 0) {
+      queue = queue.concat(found);
+      queue.sort((a, b) => a.partitionTime - b.partitionTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    }
+    listed = true;
+  }
+
+  /** The oldest queued files within the per-trigger bounds (one file at least). */
+  function take(): Queued[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < queue.length && n < o.maxFilesPerTrigger && (n === 0 || bytes + queue[n].bytes <= o.maxBytesPerTrigger)) bytes += queue[n++].bytes;
+    const batch = queue.slice(0, n);
+    queue = queue.slice(n);
+    return batch;
+  }
+
+  async function poll(signal?: AbortSignal): Promise<SourceChunk[]> {
+    if (closed) return [];
+    if (!o.once || !listed) await list(signal);
+    if (signal?.aborted) return [];
+    // A batch of only bad or empty files gives no rows: read on, so an empty poll means nothing new.
+    while (queue.length > 0 && !signal?.aborted) {
+      const read = await readFileBatch(take(), o.table);
+      skips.push(...read.skipped);
+      if (read.chunks.length > 0) return read.chunks;
+    }
+    return [];
   }
 
   return {
     name: o.name,
     dir: o.dir,
     poll,
-    exhausted: () => closed || (o.once && polled),
+    exhausted: () => closed || (o.once && listed && queue.length === 0),
     skipped: () => (dirMissing ? [...skips, { path: o.dir, code: "NO_DATA", reason: "the input folder does not exist (yet); is the replay writing to it? check --input" }] : [...skips]),
-    filesSeen: () => seen.size,
+    filesSeen: () => seen.size - queue.length,
     async close() {
       closed = true;
     },

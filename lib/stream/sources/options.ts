@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { OptionError } from "../../errors";
-import { optionalBoolean, optionalString, positiveNumber, requireString } from "../../options";
+import { optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
 import { TABLES, type Table } from "../../dataset/types";
 
 /** Options of {@link fileStreamSource}. */
@@ -15,10 +15,18 @@ export interface FileStreamSourceOptions {
    */
   table?: Table;
   /**
-   * Bounded mode (the `once` trigger): the first poll takes every file present at that moment, and
-   * the source is exhausted after it. Default false: keep watching the folder for new files.
+   * Bounded mode (the `once` trigger, Spark's availableNow): the files present at the first poll
+   * are read, oldest first, in polls of at most `maxFilesPerTrigger` files, and the source is
+   * exhausted after the last of them. Default false: keep watching the folder for new files.
    */
   once?: boolean;
+  /**
+   * Most files one poll (so one micro-batch) reads, as Spark's `maxFilesPerTrigger`. Default 1,000:
+   * large enough that the per-batch cost is small, small enough that memory stays bounded.
+   */
+  maxFilesPerTrigger?: number;
+  /** Most bytes of files one poll reads (at least one file), as Spark's `maxBytesPerTrigger`. Default: no bound. */
+  maxBytesPerTrigger?: number;
 }
 
 export interface ResolvedFileStreamSourceOptions {
@@ -26,6 +34,8 @@ export interface ResolvedFileStreamSourceOptions {
   name: string;
   table: Table | undefined;
   once: boolean;
+  maxFilesPerTrigger: number;
+  maxBytesPerTrigger: number;
 }
 
 /** Options of {@link kafkaSource}. */
@@ -49,7 +59,7 @@ export interface KafkaSourceOptions {
   pollTimeoutMs?: number;
 }
 
-export const FILE_SOURCE_DEFAULTS = { once: false } as const;
+export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity } as const;
 export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000 } as const;
 
 export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
@@ -63,6 +73,8 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
     name: optionalString("name", o.name, base, '"locations"'),
     table,
     once: optionalBoolean("once", o.once, FILE_SOURCE_DEFAULTS.once),
+    maxFilesPerTrigger: positiveInt("maxFilesPerTrigger", o.maxFilesPerTrigger, FILE_SOURCE_DEFAULTS.maxFilesPerTrigger),
+    maxBytesPerTrigger: o.maxBytesPerTrigger === Infinity ? Infinity : positiveInt("maxBytesPerTrigger", o.maxBytesPerTrigger, FILE_SOURCE_DEFAULTS.maxBytesPerTrigger),
   };
 }
 

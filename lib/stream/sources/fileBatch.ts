@@ -1,0 +1,135 @@
+/**
+ * Reads one micro-batch of stream files. Good data pays only the native reader: each file is read
+ * by polars (no JavaScript footer parse, no per-file schema object), each partition's files are
+ * concatenated in one native call, and the schema is checked once per distinct file layout. Only
+ * when that fails are the batch's files read again one by one with the dataset reader's checks, so a
+ * bad file is skipped, named and counted exactly as before while its good neighbours are kept.
+ *
+ * Why per-file native reads rather than one `scanParquet` glob: nodejs-polars 0.24 scans a single
+ * path or glob, not a list, and a glob would also match files outside the batch. Measured here on
+ * 31,532 course-layout files, `readParquet(path, { parallel: "none" })` per file (5.6 s with the
+ * concatenation) is as fast as one glob over all of them (5.3 s) and faster than a glob per partition.
+ */
+import pl from "nodejs-polars";
+import { DataError, isStreamlabError } from "../../errors";
+import { validateFrame } from "../../dataset/schema";
+import type { Skipped, Table } from "../../dataset/types";
+import type { SourceChunk } from "../types";
+import { readParquetChecked, readParquetFile } from "../../dataset/read";
+
+/**
+ * Reads one file with the dataset reader's checks (`readParquetFile`: empty, truncated, schema)
+ * when the table is known; the event time must be a Datetime `timestamp` column in any case.
+ */
+export async function readStreamFile(file: string, table: Table | undefined): Promise<pl.DataFrame> {
+  // Without a table, the same empty/footer/decode checks, only no schema check.
+  const frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
+  const i = frame.columns.indexOf("timestamp");
+  const ts = i < 0 ? undefined : frame.dtypes[i];
+  if (ts === undefined) throw new DataError("MISSING_COLUMN", file, 'has no "timestamp" column, the event time of a stream row; write the file with the replay (it stamps timestamp = start + offset).', { context: { column: "timestamp" } });
+  if (ts.variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, `column "timestamp" has type ${ts.variant}, expected Datetime; write the file with the replay.`, { context: { column: "timestamp" } });
+  return frame;
+}
+
+/** A file waiting to be read: its path and the partition time it was published under. */
+export interface StreamFile {
+  path: string;
+  partitionTime: number;
+}
+
+/** What reading a batch gave: one chunk per partition (oldest first) and the files skipped. */
+export interface FileBatch {
+  chunks: SourceChunk[];
+  skipped: Skipped[];
+}
+
+interface RawFrame {
+  /** nodejs-polars' native frame: its column names and dtypes cost no wrapper objects. */
+  columns: string[];
+  dtypes(): unknown[];
+}
+
+/** Layouts (column names + dtypes) already validated against a table, per table. */
+const validLayouts = new Map<string, Set<string>>();
+
+function layoutOf(frame: pl.DataFrame): string {
+  const raw = (frame as unknown as { inner(): RawFrame }).inner();
+  return JSON.stringify([raw.columns, raw.dtypes()]);
+}
+
+/** The checks of {@link readStreamFile}, on a frame already read: the table's schema and a Datetime `timestamp`. */
+function checkFrame(frame: pl.DataFrame, table: Table | undefined, file: string): void {
+  if (table !== undefined) validateFrame(table, frame, file);
+  const i = frame.columns.indexOf("timestamp");
+  if (i < 0) throw new DataError("MISSING_COLUMN", file, "has no timestamp column");
+  if (frame.dtypes[i].variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, "timestamp is not a Datetime");
+}
+
+/** One file by the native reader; its layout is checked the first time it is seen. Throws on any problem. */
+function readOne(file: StreamFile, table: Table | undefined, valid: Set<string>): ReadFile {
+  const frame = pl.readParquet(file.path, { parallel: "none" });
+  const layout = layoutOf(frame);
+  if (!valid.has(layout)) { checkFrame(frame, table, file.path); valid.add(layout); }
+  return { file, frame, layout };
+}
+
+interface ReadFile { file: StreamFile; frame: pl.DataFrame; layout: string }
+
+/**
+ * Reads `files` natively; when that fails, splits them in halves and tries again, so only a bad
+ * file itself goes through the checked reader, which says what is wrong with it.
+ */
+async function readSplit(files: StreamFile[], table: Table | undefined, valid: Set<string>, out: ReadFile[], skipped: Skipped[]): Promise<void> {
+  let got: ReadFile[];
+  try {
+    got = files.map((file) => readOne(file, table, valid));
+  } catch {
+    if (files.length > 1) {
+      const mid = files.length >> 1;
+      await readSplit(files.slice(0, mid), table, valid, out, skipped);
+      await readSplit(files.slice(mid), table, valid, out, skipped);
+      return;
+    }
+    try {
+      // The checked reader names the problem (EMPTY_FILE, BAD_PARQUET, MISSING_COLUMN, …) in today's words.
+      const frame = await readStreamFile(files[0].path, table);
+      out.push({ file: files[0], frame, layout: layoutOf(frame) });
+    } catch (e) {
+      if (!isStreamlabError(e)) throw e;
+      skipped.push({ path: files[0].path, code: e.code, reason: e.message });
+    }
+    return;
+  }
+  for (const r of got) out.push(r);
+}
+
+/** One chunk per partition time, oldest first; a partition's frames concatenated in one native call. */
+function toChunks(read: ReadFile[]): SourceChunk[] {
+  const byTime = new Map<number, ReadFile[]>();
+  for (const r of read) {
+    if (r.frame.height === 0) continue;
+    const list = byTime.get(r.file.partitionTime);
+    if (list === undefined) byTime.set(r.file.partitionTime, [r]);
+    else list.push(r);
+  }
+  return [...byTime].sort((a, b) => a[0] - b[0]).map(([partitionTime, list]) => {
+    if (list.length === 1) return { partitionTime, frame: list[0].frame };
+    // One layout (the common case): a plain native concatenation; else polars finds common types.
+    const same = list.every((r) => r.layout === list[0].layout);
+    return { partitionTime, frame: pl.concat(list.map((r) => r.frame), { how: same ? "diagonal" : "diagonalRelaxed", rechunk: false }) };
+  });
+}
+
+/**
+ * Reads `files` as one batch: one chunk per partition time (oldest first) and the files skipped,
+ * with the same codes and reasons as the dataset reader.
+ */
+export async function readFileBatch(files: StreamFile[], table: Table | undefined): Promise<FileBatch> {
+  const key = table ?? "";
+  let valid = validLayouts.get(key);
+  if (valid === undefined) validLayouts.set(key, (valid = new Set()));
+  const read: ReadFile[] = [];
+  const skipped: Skipped[] = [];
+  await readSplit(files, table, valid, read, skipped);
+  return { chunks: toChunks(read), skipped };
+}
