@@ -67,6 +67,14 @@ export interface CourseQueryOptions {
   /** With `lastName`: the course's topic prefix `LastnameFirstname` (as in the replay's Kafka sink). */
   firstName?: string;
   lastName?: string;
+  /** File source: most files per micro-batch per table (Spark's `maxFilesPerTrigger`); default 1,000. */
+  maxFilesPerTrigger?: number;
+  /** File source: most bytes of files per micro-batch per table (Spark's `maxBytesPerTrigger`); default no bound. */
+  maxBytesPerTrigger?: number;
+  /** Kafka source: most messages per micro-batch per topic (Spark's `maxOffsetsPerTrigger`); default 50,000. */
+  maxOffsetsPerTrigger?: number;
+  /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
+  batchPerPartition?: boolean;
   /** Aborting it stops the query cleanly. */
   signal?: AbortSignal;
   /** Called after every micro-batch with its progress record and the name of the query that ran it. */
@@ -174,9 +182,9 @@ function topic(r: Resolved, name: string): string {
   return topicName(name, r.kafka ?? {});
 }
 
-function source(r: Resolved, table: "locations" | "accelerations"): StreamSource {
-  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once });
-  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once });
+function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accelerations"): StreamSource {
+  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger });
+  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger });
 }
 
 /** The sink of one output: `sub` is the folder under the output root, `suffix` the topic suffix. */
@@ -245,6 +253,7 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
     mode,
     sinks,
     trigger: r.trigger,
+    batchPerPartition: o.batchPerPartition,
     signal: o.signal,
     onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
   };
@@ -299,7 +308,7 @@ export function simpleQuery(options: CourseQueryOptions = {}): CourseQuery {
     const out = options.sinks === undefined ? sink(r, path.join(COURSE_OUTPUTS.simple, table), COURSE_OUTPUTS.simple, "uuid") : undefined;
     if (out && !outputs.includes(out.output)) outputs.push(out.output);
     const sinks = options.sinks ?? [out!.sink];
-    return readStream(source(r, table)).writeStream(writeOptions(r, options, `simple-${table}`, "append", sinks));
+    return readStream(source(r, options, table)).writeStream(writeOptions(r, options, `simple-${table}`, "append", sinks));
   });
   return courseQuery("simple", queries.map((q) => q.start()), outputs);
 }
@@ -318,7 +327,7 @@ export function simpleQuery(options: CourseQueryOptions = {}): CourseQuery {
 export function windowedQuery(options: CourseQueryOptions = {}): CourseQuery {
   const r = resolveCourseQueryOptions("windowed", options);
   const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.windowed, "windowed", "ride_id") : undefined;
-  const query = windowedSpeeds(source(r, "locations"), r)
+  const query = windowedSpeeds(source(r, options, "locations"), r)
     .writeStream(writeOptions(r, options, "windowed", options.mode ?? "update", options.sinks ?? [out!.sink]));
   return courseQuery("windowed", [query.start()], out ? [out.output] : []);
 }
@@ -337,7 +346,7 @@ export function windowedQuery(options: CourseQueryOptions = {}): CourseQuery {
 export function joinedQuery(options: CourseQueryOptions = {}): CourseQuery {
   const r = resolveCourseQueryOptions("joined", options);
   const out = options.sinks === undefined ? sink(r, COURSE_OUTPUTS.joined, "joined", "uuid") : undefined;
-  const query = streamJoin(source(r, "locations"), source(r, "accelerations"), r)
+  const query = streamJoin(source(r, options, "locations"), source(r, options, "accelerations"), r)
     .writeStream(writeOptions(r, options, "joined", "append", options.sinks ?? [out!.sink]));
   return courseQuery("joined", [query.start()], out ? [out.output] : []);
 }

@@ -138,13 +138,17 @@ export class StreamingQuery {
 
   /** Polls one source; a failing source stops the query with a QueryError naming it. Empty chunks are dropped. */
   private async pollSource(source: StreamSource, signal: AbortSignal): Promise<{ source: string; chunk: SourceChunk }[]> {
-    let chunks: SourceChunk[];
-    try { chunks = await source.poll(signal); } catch (e) {
-      if (signal.aborted && isAbort(e)) throw e;
-      throw new QueryError(`source "${source.name}" failed: ${message(e)}`, { cause: e, context: { source: source.name } });
+    for (;;) {
+      let chunks: SourceChunk[];
+      try { chunks = await source.poll(signal); } catch (e) {
+        if (signal.aborted && isAbort(e)) throw e;
+        throw new QueryError(`source "${source.name}" failed: ${message(e)}`, { cause: e, context: { source: source.name } });
+      }
+      // Empty chunks (an empty file, a poll with nothing new) are not input: no micro-batch for them.
+      // A poll of only empty chunks says nothing about what comes next: ask again.
+      const rows = chunks.filter((c) => c.frame.height > 0).map((chunk) => ({ source: source.name, chunk }));
+      if (rows.length > 0 || chunks.length === 0 || signal.aborted) return rows;
     }
-    // Empty chunks (an empty file, a poll with nothing new) are not input: no micro-batch for them.
-    return chunks.filter((c) => c.frame.height > 0).map((chunk) => ({ source: source.name, chunk }));
   }
 
   /** Polls every source once. */

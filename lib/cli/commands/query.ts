@@ -4,7 +4,7 @@ import { formatQueryProgress } from "../../stream/progress";
 import { COURSE_QUERIES, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQueryOptions, type CourseQuerySummary, type QuerySinkKind, type QuerySourceKind } from "../../stream/queries";
 import type { JoinHow } from "../../stream/options";
 import type { OutputMode } from "../../stream/types";
-import { kafkaOptionsOf, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
+import { kafkaOptionsOf, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
 interface CliOptions extends KafkaFlags {
   source?: string;
@@ -19,6 +19,10 @@ interface CliOptions extends KafkaFlags {
   trigger?: string;
   once?: boolean;
   sink?: string;
+  maxFilesPerTrigger?: string;
+  maxBytesPerTrigger?: string;
+  maxOffsetsPerTrigger?: string;
+  batchPerPartition?: boolean;
 }
 
 const KINDS = Object.keys(COURSE_QUERIES) as CourseQueryKind[];
@@ -41,6 +45,10 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       how: cli.how as JoinHow | undefined,
       mode: cli.mode as OutputMode | undefined,
       trigger: cli.once ? "once" : cli.trigger,
+      maxFilesPerTrigger: wholeNumberFlag("--max-files-per-trigger", cli.maxFilesPerTrigger, 1),
+      maxBytesPerTrigger: wholeNumberFlag("--max-bytes-per-trigger", cli.maxBytesPerTrigger, 1),
+      maxOffsetsPerTrigger: wholeNumberFlag("--max-offsets-per-trigger", cli.maxOffsetsPerTrigger, 1),
+      batchPerPartition: cli.batchPerPartition,
       ...kafkaOptionsOf(cli),
       signal,
       onProgress,
@@ -82,7 +90,11 @@ export function register(program: Command): void {
     .option("--how <type>", "join type: inner, left, right or full (joined)", COURSE_QUERY_DEFAULTS.how)
     .option("--mode <mode>", "output mode: append, update or complete (default: update for windowed, append otherwise)")
     .option("--trigger <duration>", "run a micro-batch every <duration> (default: as soon as new input is there)")
-    .option("--once", "process what is available now (one micro-batch per t= partition), flush every window, then stop");
+    .option("--once", "process what is available now in bounded micro-batches (Spark's availableNow), flush every window, then stop")
+    .option("--max-files-per-trigger <n>", "file source: most files per micro-batch per table (default 1000)")
+    .option("--max-bytes-per-trigger <n>", "file source: most bytes of files per micro-batch per table (default: no bound)")
+    .option("--max-offsets-per-trigger <n>", "kafka source: most messages per micro-batch per topic (default 50000)")
+    .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them");
   // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.
   withKafkaFlags(command, "kafka source/sink: ")
     .addHelpText(
@@ -90,6 +102,7 @@ export function register(program: Command): void {
       "\nExamples:\n" +
         "  npx streamlab replay --data data/bdd --speed max --start 2020-01-01T00:00:00Z --out results/stream\n" +
         "  npx streamlab query windowed --once\n" +
+        "  npx streamlab query joined --once --max-files-per-trigger 5000   # fewer, larger micro-batches\n" +
         "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
         "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
         "  npx streamlab query joined --source kafka --first-name Jane --last-name Doe   # reads DoeJane-locations / -accelerations, writes DoeJane-joined\n" +

@@ -9,8 +9,6 @@ import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveKafkaSourceOptions, type KafkaSourceOptions } from "./options";
 
-/** Most messages one poll hands to the engine (bounds a micro-batch's size). */
-const MAX_POLL_MESSAGES = 50_000;
 /** In once mode: give up when nothing arrives for this long while messages are still due. */
 const ONCE_IDLE_LIMIT_MS = 30_000;
 /** How often a missing topic is looked up again. */
@@ -54,6 +52,7 @@ export interface KafkaStreamSource extends StreamSource {
  * @param options.topic the full topic name, e.g. `DoeJane-locations`
  * @param options.bootstrap `host:port[,…]`; default env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092
  * @param options.once bounded mode: read up to the end as of the first poll
+ * @param options.maxOffsetsPerTrigger most messages per poll (micro-batch); default 50,000
  * @example
  * const locations = kafkaSource({ topic: "DoeJane-locations", once: true });
  * const chunks = await locations.poll(); // [{ frame }] with uuid, timestamp (Datetime), speed, …
@@ -115,7 +114,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     // message: once mode reads on until the captured end; otherwise a chunk lingers briefly for more.
     const started = Date.now();
     let wait = o.once ? ONCE_IDLE_LIMIT_MS : o.pollTimeoutMs;
-    while (messages.length < MAX_POLL_MESSAGES && !signal?.aborted) {
+    while (messages.length < o.maxOffsetsPerTrigger && !signal?.aborted) {
       if (o.once && due!.size === 0) break;
       if (!o.once && messages.length > 0 && Date.now() - started > o.pollTimeoutMs) break;
       const m = await s.next(wait);

@@ -57,10 +57,12 @@ export interface KafkaSourceOptions {
   timestampFields?: string[];
   /** Longest a poll waits for new messages, in ms; default 1000. */
   pollTimeoutMs?: number;
+  /** Most messages one poll (so one micro-batch) takes, as Spark's `maxOffsetsPerTrigger`; default 50,000. */
+  maxOffsetsPerTrigger?: number;
 }
 
 export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity } as const;
-export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000 } as const;
+export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000, maxOffsetsPerTrigger: 50_000 } as const;
 
 export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
   if (o === null || typeof o !== "object") throw new OptionError("fileStreamSource", o, 'expected an options object such as { dir: "results/stream/input/locations" }');
@@ -86,6 +88,7 @@ export interface ResolvedKafkaSourceOptions {
   groupId: string | undefined;
   timestampFields: string[];
   pollTimeoutMs: number;
+  maxOffsetsPerTrigger: number;
 }
 
 export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaSourceOptions {
@@ -102,5 +105,6 @@ export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaS
     groupId: optionalString("groupId", o.groupId, undefined, '"my-query"'),
     timestampFields,
     pollTimeoutMs,
+    maxOffsetsPerTrigger: positiveInt("maxOffsetsPerTrigger", o.maxOffsetsPerTrigger, KAFKA_SOURCE_DEFAULTS.maxOffsetsPerTrigger),
   };
 }
