@@ -26,6 +26,8 @@ export interface Profile {
   };
   latency: { data: "speed1"; drainSeconds: number };
   scaling: { base: GenSpec; copies: number[]; sparkBatches: number };
+  /** The course's own layout at scale: generated, replayed to a file stream (one file per ride per partition, not compacted). */
+  course: { data: GenSpec; sparkFilesPerTrigger: number };
   kafka: { partitions: number; acks: string; batchSize: number; lingerMs: number };
   timeouts: { childMs: number; sparkMs: number };
 }
@@ -39,6 +41,7 @@ export const PROFILES: Record<"quick" | "full", Profile> = {
     engine: { base: { rides: 20, duration: 60 }, minutesSmall: 1, minutesLarge: 3, sparkBatchesSmall: 2, sparkBatchesLarge: 3, sparkCapSeconds: 0, sparkSmall: false },
     latency: { data: "speed1", drainSeconds: 5 },
     scaling: { base: { rides: 10, duration: 60 }, copies: [1, 2, 4], sparkBatches: 2 },
+    course: { data: { rides: 60, duration: 60 }, sparkFilesPerTrigger: 500 },
     kafka: { partitions: 3, acks: "all", batchSize: 1_048_576, lingerMs: 5 },
     timeouts: { childMs: 300_000, sparkMs: 600_000 },
   },
@@ -54,6 +57,8 @@ export const PROFILES: Record<"quick" | "full", Profile> = {
     engine: { base: { rides: 320, duration: 60 }, minutesSmall: 10, minutesLarge: 60, sparkBatchesSmall: 16, sparkBatchesLarge: 48, sparkCapSeconds: 240, sparkSmall: true },
     latency: { data: "speed1", drainSeconds: 10 },
     scaling: { base: { rides: 10, duration: 60 }, copies: [1, 10, 100], sparkBatches: 16 },
+    // The measurement: 3000 rides × 600 s = 1.9 M rows in 63,047 files; Spark gets 2,000 files per trigger.
+    course: { data: { rides: 3000, duration: 600 }, sparkFilesPerTrigger: 2000 },
     kafka: { partitions: 3, acks: "all", batchSize: 1_048_576, lingerMs: 5 },
     timeouts: { childMs: 1_800_000, sparkMs: 1_500_000 },
   },

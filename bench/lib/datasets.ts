@@ -137,6 +137,26 @@ export async function expanded(base: Dataset, copies: number, loops: number, sta
   return publish(tmpRoot, finalRoot, marker, ds);
 }
 
+/**
+ * A generated dataset replayed to a file stream at speed max (`streamlab replay --sink files`), so
+ * it has the course's layout (one parquet file per ride per partition, `timestamp = start + offset`)
+ * at any size: what the course's queries read, with the per-file costs they pay. Cached.
+ */
+export async function replayed(base: Dataset, startIso: string, log: (m: string) => void): Promise<Dataset> {
+  const root = path.join(WORK, "data", `replayed-${path.basename(base.dir)}`);
+  const marker = path.join(root, ".bench-complete.json");
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, "utf8"));
+  log(`replaying ${path.basename(base.dir)} to a file stream (course layout) → ${root}`);
+  const t0 = performance.now();
+  const tmp = `${root}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const sink = new lib.FileSink({ out: tmp });
+  await lib.replay({ data: base.dir, sinks: sink, speed: "max", start: startIso });
+  const ds: Dataset = { ...base, dir: path.join(root, "input"), how: `${base.how}, replayed at speed max to a file stream (${Math.round((performance.now() - t0) / 1000)} s)` };
+  writeFileSync(path.join(tmp, ".bench-complete.json"), JSON.stringify(ds));
+  return publish(tmp, root, marker, ds);
+}
+
 /** Moves a completed temp folder into place; if another run got there first, keeps theirs. */
 function publish(tmp: string, final: string, marker: string, ds: Dataset): Dataset {
   try {

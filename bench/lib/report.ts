@@ -25,7 +25,7 @@ export interface Section {
   raw: Record<string, unknown>;
 }
 
-export const SECTION_IDS = ["replay", "publish", "engine", "latency", "memory", "scaling"] as const;
+export const SECTION_IDS = ["replay", "publish", "engine", "latency", "memory", "scaling", "course"] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export const SECTION_TITLES: Record<SectionId, string> = {
@@ -35,6 +35,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
   latency: "4. End-to-end latency",
   memory: "5. Memory",
   scaling: "6. Scaling",
+  course: "7. The course layout at scale (one file per ride per partition)",
 };
 
 export interface Report {

@@ -116,7 +116,7 @@ function toChunks(read: ReadFile[]): SourceChunk[] {
     if (list.length === 1) return { partitionTime, frame: list[0].frame };
     // One layout (the common case): a plain native concatenation; else polars finds common types.
     const same = list.every((r) => r.layout === list[0].layout);
-    return { partitionTime, frame: pl.concat(list.map((r) => r.frame), { how: same ? "diagonal" : "diagonalRelaxed", rechunk: false }) };
+    return { partitionTime, frame: pl.concat(list.map((r) => r.frame), { how: same ? "diagonal" : "diagonalRelaxed", rechunk: true }) };
   });
 }
 
