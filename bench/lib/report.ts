@@ -35,7 +35,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
   latency: "4. End-to-end latency",
   memory: "5. Memory",
   scaling: "6. Scaling",
-  course: "7. The course layout at scale (one file per ride per partition)",
+  course: "7. The course layout at scale, one file per ride per partition",
 };
 
 export interface Report {
