@@ -71,6 +71,8 @@ export interface CourseQueryOptions {
   maxFilesPerTrigger?: number;
   /** File source: most bytes of files per micro-batch per table (Spark's `maxBytesPerTrigger`); default no bound. */
   maxBytesPerTrigger?: number;
+  /** File source: a micro-batch stops reading files once it has this many rows per table; default 500,000. */
+  maxRowsPerTrigger?: number;
   /** Kafka source: most messages per micro-batch per topic (Spark's `maxOffsetsPerTrigger`); default 50,000. */
   maxOffsetsPerTrigger?: number;
   /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
@@ -184,7 +186,7 @@ function topic(r: Resolved, name: string): string {
 
 function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accelerations"): StreamSource {
   if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger });
-  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger });
+  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger });
 }
 
 /** The sink of one output: `sub` is the folder under the output root, `suffix` the topic suffix. */

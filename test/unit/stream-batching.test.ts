@@ -114,6 +114,23 @@ describe("micro-batch sizing", function () {
     assert.equal(one.filesSeen(), 1, "a bound smaller than any file still reads one file");
   });
 
+  it("maxRowsPerTrigger stops a poll once it has that many rows (checked every 100 files); the rest comes next", async () => {
+    const dir = path.join(root, "big", "locations");
+    for (let p = 0; p < 3; p++) {
+      mkdirSync(path.join(dir, `t=00${p}.0`), { recursive: true });
+      for (let f = 0; f < 100; f++) {
+        const uuid = `u${p}-${String(f).padStart(3, "0")}`;
+        pl.DataFrame({ uuid: Array(10).fill(uuid), speed: Array(10).fill(1.0), offset: Array(10).fill(p), timestamp: pl.Series("timestamp", Array(10).fill(at(p)), pl.Datetime("ms")) })
+          .writeParquet(path.join(dir, `t=00${p}.0`, `${uuid}.parquet`));
+      }
+    }
+    const src = fileStreamSource({ dir, once: true, maxRowsPerTrigger: 1000 });
+    const sizes: number[] = [];
+    while (!src.exhausted()) sizes.push((await src.poll()).reduce((n, c) => n + c.frame.height, 0));
+    assert.deepEqual(sizes, [1000, 1000, 1000], "100 files of 10 rows per poll, not 300");
+    assert.throws(() => fileStreamSource({ dir, maxRowsPerTrigger: 0 }), (e: unknown) => isStreamlabError(e, "BAD_OPTION") && e.context.option === "maxRowsPerTrigger");
+  });
+
   it("final results do not depend on batch sizing: windowed and joined, from one file per poll to one batch, and per partition", async () => {
     const { loc, acc } = writeCourseStream(root, 12, 60, 3);
     const runs: { batches: number; windowed: pl.DataFrame; joined: pl.DataFrame }[] = [];

@@ -21,6 +21,7 @@ interface CliOptions extends KafkaFlags {
   sink?: string;
   maxFilesPerTrigger?: string;
   maxBytesPerTrigger?: string;
+  maxRowsPerTrigger?: string;
   maxOffsetsPerTrigger?: string;
   batchPerPartition?: boolean;
 }
@@ -47,6 +48,7 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       trigger: cli.once ? "once" : cli.trigger,
       maxFilesPerTrigger: wholeNumberFlag("--max-files-per-trigger", cli.maxFilesPerTrigger, 1),
       maxBytesPerTrigger: wholeNumberFlag("--max-bytes-per-trigger", cli.maxBytesPerTrigger, 1),
+      maxRowsPerTrigger: wholeNumberFlag("--max-rows-per-trigger", cli.maxRowsPerTrigger, 1),
       maxOffsetsPerTrigger: wholeNumberFlag("--max-offsets-per-trigger", cli.maxOffsetsPerTrigger, 1),
       batchPerPartition: cli.batchPerPartition,
       ...kafkaOptionsOf(cli),
@@ -93,6 +95,7 @@ export function register(program: Command): void {
     .option("--once", "process what is available now in bounded micro-batches (Spark's availableNow), flush every window, then stop")
     .option("--max-files-per-trigger <n>", "file source: most files per micro-batch per table (default 1000)")
     .option("--max-bytes-per-trigger <n>", "file source: most bytes of files per micro-batch per table (default: no bound)")
+    .option("--max-rows-per-trigger <n>", "file source: a micro-batch stops reading files at this many rows per table (default 500000)")
     .option("--max-offsets-per-trigger <n>", "kafka source: most messages per micro-batch per topic (default 50000)")
     .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them");
   // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.

@@ -25,6 +25,9 @@ async function listDir(dir: string): Promise<string[] | undefined> {
   }
 }
 
+/** The row bound is checked after every this many files (a native read per file, so checking is cheap). */
+const ROWS_CHECK_FILES = 100;
+
 interface Queued extends StreamFile {
   /** Bytes on disk, known only when `maxBytesPerTrigger` is set (a stat per file). */
   bytes: number;
@@ -34,7 +37,7 @@ interface Queued extends StreamFile {
  * The file stream written by the replay, as a query input: `<dir>/t=SSS.S/<uuid>.parquet`.
  * Each poll lists the folders for files it has not seen (only files already renamed into place:
  * hidden and non-parquet names are never read) and reads the oldest of them, at most
- * `maxFilesPerTrigger` files (and `maxBytesPerTrigger` bytes), as one batch: one chunk per partition,
+ * `maxFilesPerTrigger` files (and `maxBytesPerTrigger` bytes, and about `maxRowsPerTrigger` rows), as one batch: one chunk per partition,
  * with `partitionTime` from the folder name, oldest first. A bad file is skipped and reported by
  * `skipped()` with the same checks as the dataset reader; it is not read again. A missing `dir` is
  * not an error (the replay may not have created it yet), but `skipped()` reports it as `NO_DATA`
@@ -44,6 +47,7 @@ interface Queued extends StreamFile {
  * @param options.once bounded mode (Spark's availableNow): the files present at the first poll, in bounded polls, then exhausted
  * @param options.maxFilesPerTrigger most files one poll reads (default 1,000)
  * @param options.maxBytesPerTrigger most bytes one poll reads (default: no bound); one file at least
+ * @param options.maxRowsPerTrigger a poll stops reading files once it has this many rows (default 500,000)
  * @example
  * const locations = fileStreamSource({ dir: "results/stream/input/locations", maxFilesPerTrigger: 500 });
  * const chunks = await locations.poll(); // [{ partitionTime: 0, frame }, { partitionTime: 4.5, frame }, …]
@@ -110,11 +114,29 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     if (signal?.aborted) return [];
     // A batch of only bad or empty files gives no rows: read on, so an empty poll means nothing new.
     while (queue.length > 0 && !signal?.aborted) {
-      const read = await readFileBatch(take(), o.table);
-      skips.push(...read.skipped);
-      if (read.chunks.length > 0) return read.chunks;
+      const chunks = await readBounded(take());
+      if (chunks.length > 0) return chunks;
     }
     return [];
+  }
+
+  /**
+   * Reads `files` in steps of {@link ROWS_CHECK_FILES}, stopping once `maxRowsPerTrigger` rows are
+   * read; the files not read go back to the front of the queue for the next poll.
+   */
+  async function readBounded(files: Queued[]): Promise<SourceChunk[]> {
+    const chunks: SourceChunk[] = [];
+    let rows = 0;
+    for (let i = 0; i < files.length; i += ROWS_CHECK_FILES) {
+      if (rows >= o.maxRowsPerTrigger) {
+        queue = files.slice(i).concat(queue);
+        break;
+      }
+      const read = await readFileBatch(files.slice(i, i + ROWS_CHECK_FILES), o.table);
+      skips.push(...read.skipped);
+      for (const c of read.chunks) { chunks.push(c); rows += c.frame.height; }
+    }
+    return chunks;
   }
 
   return {

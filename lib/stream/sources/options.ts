@@ -27,6 +27,11 @@ export interface FileStreamSourceOptions {
   maxFilesPerTrigger?: number;
   /** Most bytes of files one poll reads (at least one file), as Spark's `maxBytesPerTrigger`. Default: no bound. */
   maxBytesPerTrigger?: number;
+  /**
+   * A poll stops reading files once it has read this many rows (checked every 100 files), so a
+   * stream of large files stays bounded too. Default 500,000.
+   */
+  maxRowsPerTrigger?: number;
 }
 
 export interface ResolvedFileStreamSourceOptions {
@@ -36,6 +41,7 @@ export interface ResolvedFileStreamSourceOptions {
   once: boolean;
   maxFilesPerTrigger: number;
   maxBytesPerTrigger: number;
+  maxRowsPerTrigger: number;
 }
 
 /** Options of {@link kafkaSource}. */
@@ -61,7 +67,7 @@ export interface KafkaSourceOptions {
   maxOffsetsPerTrigger?: number;
 }
 
-export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity } as const;
+export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity, maxRowsPerTrigger: 500_000 } as const;
 export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000, maxOffsetsPerTrigger: 50_000 } as const;
 
 export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
@@ -77,6 +83,7 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
     once: optionalBoolean("once", o.once, FILE_SOURCE_DEFAULTS.once),
     maxFilesPerTrigger: positiveInt("maxFilesPerTrigger", o.maxFilesPerTrigger, FILE_SOURCE_DEFAULTS.maxFilesPerTrigger),
     maxBytesPerTrigger: o.maxBytesPerTrigger === Infinity ? Infinity : positiveInt("maxBytesPerTrigger", o.maxBytesPerTrigger, FILE_SOURCE_DEFAULTS.maxBytesPerTrigger),
+    maxRowsPerTrigger: o.maxRowsPerTrigger === Infinity ? Infinity : positiveInt("maxRowsPerTrigger", o.maxRowsPerTrigger, FILE_SOURCE_DEFAULTS.maxRowsPerTrigger),
   };
 }
 
