@@ -18,7 +18,11 @@ export interface SourceChunk {
 export interface StreamSource {
   /** The input's name inside the query, e.g. `locations`. */
   readonly name: string;
-  /** Returns the rows newly available since the last call (each row exactly once), oldest first. */
+  /**
+   * Returns rows newly available since the last call (each row exactly once), oldest first, at most
+   * the source's per-trigger bound (`maxFilesPerTrigger`, `maxOffsetsPerTrigger`, …): one poll of
+   * each input is one micro-batch's input. An empty list means nothing new right now.
+   */
   poll(signal?: AbortSignal): Promise<SourceChunk[]>;
   /** True once the source knows no more input will come (a bounded input read to its end). */
   exhausted(): boolean;
