@@ -27,6 +27,21 @@ describe("kafka messages", () => {
     assert.deepEqual(JSON.parse(messages[1].value), { uuid: "r2", offset: 1.25, speed: null, timelapse: true, timestamp: "2026-11-20T10:00:01.250Z" });
   });
 
+  it("writes values in bulk that parse to the same JSON as row by row, and goes row by row for types whose JSON could differ", () => {
+    const t = (ms: number) => new Date(Date.UTC(2026, 10, 20, 10, 0, 0, ms));
+    const frames = [
+      source().withColumns(pl.lit("a\"b\\c").alias("text"), pl.lit(null).alias("nothing"), pl.col("timestamp").cast(pl.Datetime("us")).alias("t_us")),
+      pl.DataFrame({ f: [1.5, Number.NaN], k: ["a", "b"] }),
+      pl.DataFrame({ big: pl.Series("big", [2n ** 60n, 1n], pl.Int64), k: ["a", "b"] }),
+      pl.DataFrame({ k: ["a", "b"], at: pl.Series("at", [t(1), t(999)], pl.Datetime("ms")) }),
+    ];
+    for (const frame of frames) {
+      const got = frameToMessages(frame, { keyField: frame.columns.includes("uuid") ? "uuid" : "k" });
+      const rows = frame.toRecords().map((r) => rowToJson(r as Record<string, unknown>));
+      assert.deepEqual(got.map((m) => JSON.parse(m.value)), rows.map((r) => JSON.parse(r)), String(frame));
+    }
+  });
+
   it("leaves the key null without keyField", () => {
     assert.deepEqual(frameToMessages(source()).map((m) => m.key), [null, null, null]);
   });
