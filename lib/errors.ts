@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "KAFKA",
   // the streaming engine
   "QUERY",
+  "CHECKPOINT",
   // HTTP API of the pipelines
   "BAD_REQUEST",
   // external tools the project drives (jupyter, java, chromium)
@@ -130,6 +131,13 @@ export class KafkaError extends StreamlabError {
 export class QueryError extends StreamlabError {
   constructor(message: string, options: StreamlabErrorOptions = {}) {
     super("QUERY", message, options);
+  }
+}
+
+/** A query's checkpoint folder cannot be used: written by another query, unreadable or corrupt. */
+export class CheckpointError extends StreamlabError {
+  constructor(dir: string, message: string, options: Omit<StreamlabErrorOptions, "context"> & { context?: ErrorContext } = {}) {
+    super("CHECKPOINT", `checkpoint ${dir}: ${message}`, { ...options, context: { path: dir, ...options.context } });
   }
 }
 

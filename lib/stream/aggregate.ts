@@ -197,6 +197,16 @@ export class AggregationState {
     return this.toFrame(final);
   }
 
+  /** The state for a checkpoint snapshot: the groups frame (null before the first update). */
+  snapshot(): { frames: Record<string, pl.DataFrame | null>; meta: null } {
+    return { frames: { groups: this.state }, meta: null };
+  }
+
+  /** Restores what {@link snapshot} gave. */
+  restore(s: { frames: Record<string, pl.DataFrame | null> }): void {
+    this.state = s.frames.groups ?? null;
+  }
+
   /** The output frame of some groups, sorted by keys and window start. */
   private toFrame(groups: pl.DataFrame): pl.DataFrame {
     const frame = groups.select(...this.outputExprs);

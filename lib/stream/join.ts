@@ -159,6 +159,26 @@ export class JoinState {
     return { kept, unmatched: unmatched.height > 0 ? unmatched : null };
   }
 
+  /** The state for a checkpoint snapshot: both sides' rows, the matched keys, the column layout. */
+  snapshot(): { frames: Record<string, pl.DataFrame | null>; meta: JoinMeta } {
+    return {
+      frames: { left: this.left, right: this.right, matchedLeft: this.matchedLeft, matchedRight: this.matchedRight },
+      meta: { leftColumns: this.leftColumns, rightColumns: this.rightColumns, rightRename: this.rightRename },
+    };
+  }
+
+  /** Restores what {@link snapshot} gave. */
+  restore(s: { frames: Record<string, pl.DataFrame | null>; meta: unknown }): void {
+    const meta = s.meta as JoinMeta;
+    this.left = s.frames.left ?? null;
+    this.right = s.frames.right ?? null;
+    this.matchedLeft = s.frames.matchedLeft ?? null;
+    this.matchedRight = s.frames.matchedRight ?? null;
+    this.leftColumns = meta.leftColumns;
+    this.rightColumns = meta.rightColumns;
+    this.rightRename = meta.rightRename;
+  }
+
   /** Adds the other side's columns as typed nulls (skipping the key, which the row has). */
   private withNulls(rows: pl.DataFrame, side: "left" | "right", other: pl.DataFrame | null): pl.DataFrame {
     const otherColumns = side === "left" ? this.rightColumns : this.leftColumns;
@@ -180,6 +200,8 @@ export class JoinState {
     return joined.select(...this.outputColumns.filter((c) => joined.columns.includes(c)));
   }
 }
+
+interface JoinMeta { leftColumns: string[] | null; rightColumns: string[] | null; rightRename: Record<string, string> }
 
 /** The (key, time) pairs of newly matched rows, added to those held (duplicates removed within the batch). */
 function addKeys(held: pl.DataFrame | null, keys: pl.DataFrame): pl.DataFrame {

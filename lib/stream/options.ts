@@ -1,6 +1,6 @@
 import { OptionError } from "../errors";
 import { parseDuration } from "../duration";
-import { optionalBoolean } from "../options";
+import { optionalBoolean, optionalString, positiveInt } from "../options";
 import type { OutputMode, ProgressRecord, StreamSink } from "./types";
 
 /** A duration as text (`"30 seconds"`, `"15s"`, `"1 minute"`) or milliseconds. */
@@ -44,6 +44,14 @@ export interface WriteStreamOptions {
    * Default false. The final results are the same either way; the progress records differ.
    */
   batchPerPartition?: boolean;
+  /**
+   * A folder where the query keeps its progress (Spark's `checkpointLocation`): the input of each
+   * micro-batch, which batches are done, and the state. A query started again with the same folder
+   * resumes where it stopped, and its output holds each batch once. Default: none (start afresh).
+   */
+  checkpointLocation?: string;
+  /** With a checkpoint: write the state every this many micro-batches (the ones since are re-run on restart); default 10. */
+  snapshotEvery?: number;
 }
 
 /** {@link WriteStreamOptions} with defaults applied and durations in milliseconds. */
@@ -58,6 +66,8 @@ export interface ResolvedWriteStreamOptions {
   progressHistory: number;
   name: string;
   batchPerPartition: boolean;
+  checkpointLocation: string | undefined;
+  snapshotEvery: number;
 }
 
 export const WRITE_STREAM_DEFAULTS = {
@@ -68,6 +78,7 @@ export const WRITE_STREAM_DEFAULTS = {
   progressHistory: 100,
   name: "query",
   batchPerPartition: false,
+  snapshotEvery: 10,
 };
 
 /** Every output mode, in the order the docs list them. */
@@ -97,6 +108,8 @@ export function resolveWriteStreamOptions(options: WriteStreamOptions): Resolved
     mode, sinks: options.sinks, trigger, signal: options.signal, onProgress: options.onProgress,
     idleSleepMs, watermarkPolicy, progressHistory, name: options.name ?? WRITE_STREAM_DEFAULTS.name,
     batchPerPartition: optionalBoolean("batchPerPartition", options.batchPerPartition, WRITE_STREAM_DEFAULTS.batchPerPartition),
+    checkpointLocation: optionalString("checkpointLocation", options.checkpointLocation, undefined, '"results/checkpoints/windowed"'),
+    snapshotEvery: positiveInt("snapshotEvery", options.snapshotEvery, WRITE_STREAM_DEFAULTS.snapshotEvery),
   };
 }
 

@@ -33,3 +33,26 @@ export interface QueryPlan {
 export function eventTimeColumn(input: InputPlan): string {
   return input.watermark?.column ?? "timestamp";
 }
+
+/**
+ * What a query reads and computes, as JSON: a checkpoint stores it, and a restart compares it, so
+ * that a checkpoint is never resumed by a query that means something else (another window, bound,
+ * input, output mode).
+ */
+export function describeQuery(plan: QueryPlan, mode: string): Record<string, unknown> {
+  const st = plan.stateful;
+  return {
+    inputs: plan.inputs.map((i) => ({
+      name: i.source.name,
+      source: i.source.replayable?.id ?? null,
+      watermark: i.watermark === undefined ? null : { column: i.watermark.column, delayMs: i.watermark.delayMs },
+      steps: i.steps.map((s) => s.describe),
+    })),
+    stateful: st === undefined ? null
+      : st.kind === "aggregate"
+        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs }, aggs: st.aggs }
+        : { kind: "join", ...st.options },
+    after: plan.after.map((s) => s.describe),
+    mode,
+  };
+}

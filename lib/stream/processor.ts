@@ -9,6 +9,13 @@ import { WatermarkTracker } from "./watermark";
 import { assignWindows } from "./window";
 import { EVENT_MS, requireColumn, withEventMs } from "./time";
 
+/** The processor's state: JSON parts and polars frames (written as Arrow IPC files). */
+export interface ProcessorSnapshot {
+  watermark: ReturnType<WatermarkTracker["snapshot"]>;
+  frames: Record<string, pl.DataFrame | null>;
+  meta: unknown;
+}
+
 /** What one micro-batch produced. */
 export interface BatchResult {
   frame: pl.DataFrame;
@@ -110,6 +117,19 @@ export class BatchProcessor {
     out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
     this.watermark.advance();
     return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
+  }
+
+  /** Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's state. */
+  snapshot(): ProcessorSnapshot {
+    const op = this.aggregation?.snapshot() ?? this.join?.snapshot() ?? { frames: {}, meta: null };
+    return { watermark: this.watermark.snapshot(), frames: op.frames, meta: op.meta };
+  }
+
+  /** Restores what {@link snapshot} gave. */
+  restore(s: ProcessorSnapshot): void {
+    this.watermark.restore(s.watermark);
+    this.aggregation?.restore(s);
+    this.join?.restore(s);
   }
 
   /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */

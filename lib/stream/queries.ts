@@ -75,6 +75,12 @@ export interface CourseQueryOptions {
   maxRowsPerTrigger?: number;
   /** Kafka source: most messages per micro-batch per topic (Spark's `maxOffsetsPerTrigger`); default 50,000. */
   maxOffsetsPerTrigger?: number;
+  /**
+   * A checkpoint root folder: each streaming query keeps its progress in `<checkpoint>/<query>`
+   * (`windowed`, `joined`, `simple-locations`, `simple-accelerations`), so running the same query
+   * again resumes where it stopped (file source only). Default: none.
+   */
+  checkpoint?: string;
   /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
   batchPerPartition?: boolean;
   /** Aborting it stops the query cleanly. */
@@ -256,6 +262,7 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
     sinks,
     trigger: r.trigger,
     batchPerPartition: o.batchPerPartition,
+    checkpointLocation: o.checkpoint === undefined ? undefined : path.join(o.checkpoint, name),
     signal: o.signal,
     onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
   };

@@ -1,8 +1,9 @@
 import type pl from "nodejs-polars";
-import { QueryError, isStreamlabError } from "../errors";
+import { CheckpointError, QueryError, isStreamlabError } from "../errors";
+import { Checkpoint, type OffsetEntry } from "./checkpoint";
 import { sleepFor } from "../replay/clock";
 import { resolveWriteStreamOptions, type ResolvedWriteStreamOptions, type WriteStreamOptions } from "./options";
-import type { QueryPlan } from "./plan";
+import { describeQuery, type QueryPlan } from "./plan";
 import { BatchProcessor, type BatchResult } from "./processor";
 import { ProgressLog } from "./progress";
 import { formatWatermark } from "./time";
@@ -36,11 +37,16 @@ export class StreamingQuery {
   private readonly controller = new AbortController();
   private running: Promise<void> | null = null;
   private active = false;
-  private failure: QueryError | null = null;
+  private failure: QueryError | CheckpointError | null = null;
   private nextBatchId = 0;
   /** The watermark in force during the last micro-batch (a different current one calls for a no-data batch). */
   private watermarkOfLastBatch = -Infinity;
   private readonly totalsSoFar: QueryTotals = { batches: 0, inputRows: {}, outputRows: 0, rowsDroppedByWatermark: 0 };
+  private checkpoint: Checkpoint | null = null;
+  /** The checkpoint holds batches of an earlier run: sinks keep what it wrote. */
+  private resuming = false;
+  /** Batches whose output a run before a restart committed. */
+  private committedOnDisk = new Set<number>();
 
   /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
   constructor(private readonly plan: QueryPlan, options: WriteStreamOptions) {
@@ -49,6 +55,10 @@ export class StreamingQuery {
     this.processor = new BatchProcessor(plan, this.options.mode, this.options);
     this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
+    if (this.options.checkpointLocation !== undefined) {
+      const cannot = plan.inputs.find((i) => i.source.replayable === undefined);
+      if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource).`, { context: { option: "checkpointLocation" } });
+    }
   }
 
   /** Starts the micro-batch loop in the background and returns this query. */
@@ -86,7 +96,7 @@ export class StreamingQuery {
   }
 
   /** The error that stopped the query, or null. */
-  get exception(): QueryError | null {
+  get exception(): QueryError | CheckpointError | null {
     return this.failure;
   }
 
@@ -118,14 +128,16 @@ export class StreamingQuery {
     const signal = this.controller.signal;
     const opened: typeof this.options.sinks = [];
     try {
+      const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
-        try { await sink.open(); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
+        try { await sink.open({ resuming: this.resuming, checkpointed: this.checkpoint !== null }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
         opened.push(sink);
       }
+      await this.resume(logged, signal);
       if (this.options.trigger.kind === "once") await this.runOnce(signal);
       else await this.runContinuous(signal);
     } catch (e) {
-      if (!(signal.aborted && isAbort(e))) this.failure = e instanceof QueryError ? e : new QueryError(`query "${this.name}" failed: ${message(e)}`, { cause: e });
+      if (!(signal.aborted && isAbort(e))) this.failure = e instanceof QueryError || e instanceof CheckpointError ? e : new QueryError(`query "${this.name}" failed: ${message(e)}`, { cause: e });
     } finally {
       for (const s of [...opened, ...this.sources]) {
         try { await s.close(); } catch (e) {
@@ -169,9 +181,9 @@ export class StreamingQuery {
       const t0 = performance.now();
       const got = await this.pollAll(signal);
       if (got.length === 0 || signal.aborted) break;
-      await this.runBatch(byInput(got), false, performance.now() - t0);
+      await this.runBatch(got, false, performance.now() - t0);
     }
-    if (!signal.aborted && this.processor.needsFlush) await this.runBatch({}, true, 0);
+    if (!signal.aborted && this.processor.needsFlush) await this.runBatch([], true, 0);
   }
 
   /**
@@ -202,10 +214,10 @@ export class StreamingQuery {
       if (pending.length === 0) break;
       const batch = pending.filter((p) => timeOf(p.chunk) === min);
       pending = pending.filter((p) => timeOf(p.chunk) !== min);
-      await this.runBatch(byInput(batch), false, pollMs);
+      await this.runBatch(batch, false, pollMs);
       pollMs = 0;
     }
-    if (!signal.aborted && this.processor.needsFlush) await this.runBatch({}, true, 0);
+    if (!signal.aborted && this.processor.needsFlush) await this.runBatch([], true, 0);
   }
 
   /** Default and interval triggers: run until stopped or until every source is exhausted. */
@@ -218,15 +230,15 @@ export class StreamingQuery {
       const pollMs = performance.now() - t0;
       let ran = false;
       if (got.length > 0) {
-        await this.runBatch(byInput(got), false, pollMs);
+        await this.runBatch(got, false, pollMs);
         ran = true;
       } else if (this.sources.every((s) => s.exhausted())) {
-        if (this.processor.needsFlush) await this.runBatch({}, true, pollMs);
+        if (this.processor.needsFlush) await this.runBatch([], true, pollMs);
         return;
       } else if (this.processor.watermark.current !== this.watermarkOfLastBatch && this.processor.stateRows > 0) {
         // No new input, but the watermark moved at the end of the last batch (it applies from the
         // next one): a no-data batch emits and evicts what became final under it.
-        await this.runBatch({}, false, pollMs);
+        await this.runBatch([], false, pollMs);
         ran = true;
       }
       const wait = trigger.kind === "interval" ? trigger.ms - (performance.now() - t0) : ran ? 0 : this.options.idleSleepMs;
@@ -234,26 +246,75 @@ export class StreamingQuery {
     }
   }
 
-  /** One micro-batch: process, write to every sink, record progress. */
-  private async runBatch(chunks: Record<string, pl.DataFrame[]>, final: boolean, pollMs: number): Promise<void> {
+  /**
+   * With `checkpointLocation`: opens the checkpoint (refusing one written by another query),
+   * restores the latest state snapshot, and returns the logged batches not covered by it.
+   */
+  private async openCheckpoint(): Promise<OffsetEntry[]> {
+    const dir = this.options.checkpointLocation;
+    if (dir === undefined) return [];
+    const cp = await Checkpoint.open(dir, describeQuery(this.plan, this.options.mode));
+    this.checkpoint = cp;
+    const offsets = await cp.offsets();
+    this.resuming = offsets.length > 0;
+    const snap = await cp.latestSnapshot();
+    if (snap !== null) {
+      this.processor.restore(snap.processor);
+      this.nextBatchId = snap.loop.nextBatchId;
+      this.watermarkOfLastBatch = Number(snap.loop.watermarkOfLastBatch);
+    }
+    // Everything logged was taken from the sources: no later poll reads it again.
+    for (const input of this.plan.inputs) input.source.replayable!.skip(offsets.flatMap((e) => e.inputs[input.source.name] ?? []));
+    this.committedOnDisk = await cp.committed();
+    return offsets.filter((e) => e.batchId >= this.nextBatchId);
+  }
+
+  /** Runs the logged batches after the snapshot again: same input, same batch ids; sinks skip the committed ones. */
+  private async resume(logged: OffsetEntry[], signal: AbortSignal): Promise<void> {
+    for (const entry of logged) {
+      if (signal.aborted) return;
+      if (entry.batchId !== this.nextBatchId) throw new CheckpointError(this.options.checkpointLocation!, `the offsets log jumps from batch ${this.nextBatchId - 1} to ${entry.batchId}; delete the folder (and the query's output) to start over.`);
+      const got: { source: string; chunk: SourceChunk }[] = [];
+      for (const input of this.plan.inputs) {
+        const origins = entry.inputs[input.source.name] ?? [];
+        if (origins.length === 0) continue;
+        for (const chunk of await input.source.replayable!.reread(origins)) if (chunk.frame.height > 0) got.push({ source: input.source.name, chunk });
+      }
+      await this.runBatch(got, entry.final, 0, entry);
+    }
+  }
+
+  /** One micro-batch: log its input (checkpoint), process, write to every sink, commit, record progress. */
+  private async runBatch(got: { source: string; chunk: SourceChunk }[], final: boolean, pollMs: number, logged?: OffsetEntry): Promise<void> {
     const started = new Date();
     const t0 = performance.now();
     const batchId = this.nextBatchId++;
+    const cp = this.checkpoint;
+    if (cp !== null && logged === undefined) {
+      const inputs: Record<string, unknown[]> = {};
+      for (const input of this.plan.inputs) inputs[input.source.name] = [];
+      for (const { source, chunk } of got) if (chunk.origin !== undefined) inputs[source].push(chunk.origin);
+      await cp.logOffsets({ batchId, final, inputs });
+    }
     let result: BatchResult;
     try {
-      result = this.processor.process(chunks, batchId, final);
+      result = this.processor.process(byInput(got), batchId, final);
     } catch (e) {
       if (e instanceof QueryError) throw e;
       throw new QueryError(`query "${this.name}" failed in batch ${batchId}: ${message(e)}`, { cause: e, context: { batchId } });
     }
     this.watermarkOfLastBatch = result.watermarkMs;
     const t1 = performance.now();
-    for (const sink of this.options.sinks) {
-      try {
-        await sink.write({ batchId, mode: this.options.mode, frame: result.frame });
-      } catch (e) {
-        throw new QueryError(`sink "${sink.name}" failed writing batch ${batchId}: ${message(e)}`, { cause: e, context: { sink: sink.name, batchId } });
+    // A re-run batch whose output was committed before the stop is not written again.
+    if (!this.committedOnDisk.has(batchId)) {
+      for (const sink of this.options.sinks) {
+        try {
+          await sink.write({ batchId, mode: this.options.mode, frame: result.frame });
+        } catch (e) {
+          throw new QueryError(`sink "${sink.name}" failed writing batch ${batchId}: ${message(e)}`, { cause: e, context: { sink: sink.name, batchId } });
+        }
       }
+      await cp?.commit(batchId);
     }
     const t2 = performance.now();
     const record: ProgressRecord = {
@@ -271,6 +332,12 @@ export class StreamingQuery {
     for (const [k, v] of Object.entries(result.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
     totals.outputRows += record.numOutputRows;
     totals.rowsDroppedByWatermark += record.rowsDroppedByWatermark;
+    if (cp !== null && (final || (batchId + 1) % this.options.snapshotEvery === 0)) {
+      await cp.snapshot(batchId, this.processor.snapshot(), {
+        nextBatchId: this.nextBatchId,
+        watermarkOfLastBatch: Number.isFinite(this.watermarkOfLastBatch) ? this.watermarkOfLastBatch : String(this.watermarkOfLastBatch),
+      });
+    }
     this.progress.add(record);
   }
 }

@@ -9,6 +9,24 @@ export interface SourceChunk {
   /** The `t=…` partition time (seconds) the rows were delivered under, when the source knows it. */
   partitionTime?: number;
   frame: pl.DataFrame;
+  /**
+   * Where the rows came from, as JSON (the file source: the files), written to a checkpoint's
+   * offsets log so a restart can read exactly the same input again ({@link Replayable.reread}).
+   */
+  origin?: unknown;
+}
+
+/**
+ * What a source needs so that a query can checkpoint it: an identity (a checkpoint written for
+ * another input is refused), and re-reading the input of a batch from its chunks' origins.
+ */
+export interface Replayable {
+  /** What the source reads, e.g. `files:/abs/results/stream/input/locations`. */
+  readonly id: string;
+  /** On restart, before the first poll: the input these origins describe was taken already; never read it again. */
+  skip(origins: unknown[]): void;
+  /** Reads exactly the input these origins describe (to run a logged batch again). */
+  reread(origins: unknown[]): Promise<SourceChunk[]>;
 }
 
 /**
@@ -29,6 +47,8 @@ export interface StreamSource {
   /** Files or messages passed over, with the reason (counted in the query summary). */
   skipped(): Skipped[];
   close(): Promise<void>;
+  /** Present when the source can be checkpointed (`checkpointLocation`). */
+  readonly replayable?: Replayable;
 }
 
 /** What a query emits after one micro-batch. */
@@ -39,10 +59,18 @@ export interface BatchOutput {
   frame: pl.DataFrame;
 }
 
+/** What a sink is told when the query opens it. */
+export interface SinkOpenContext {
+  /** The query resumes from its checkpoint: keep what earlier runs wrote (do not clean). */
+  resuming: boolean;
+  /** The query has a checkpoint: log each completed batch so readers see it once (file sinks). */
+  checkpointed: boolean;
+}
+
 /** A destination for query output: parquet files, Kafka, console, memory. */
 export interface StreamSink {
   readonly name: string;
-  open(): Promise<void>;
+  open(context?: SinkOpenContext): Promise<void>;
   /** Resolves once the batch is durable (file renamed into place, Kafka acknowledged). */
   write(output: BatchOutput): Promise<void>;
   close(): Promise<void>;

@@ -46,6 +46,22 @@ export class WatermarkTracker {
     return this.inForce;
   }
 
+  /** The tracker's state for a checkpoint snapshot (JSON; infinities as strings). */
+  snapshot(): { inForce: number | string; maxEventMs: Record<string, number | null> } {
+    const maxEventMs: Record<string, number | null> = {};
+    for (const [name, s] of this.inputs) maxEventMs[name] = s.maxEventMs;
+    return { inForce: Number.isFinite(this.inForce) ? this.inForce : String(this.inForce), maxEventMs };
+  }
+
+  /** Restores what {@link snapshot} gave. */
+  restore(s: { inForce: number | string; maxEventMs: Record<string, number | null> }): void {
+    this.inForce = Number(s.inForce);
+    for (const [name, v] of Object.entries(s.maxEventMs)) {
+      const state = this.inputs.get(name);
+      if (state) state.maxEventMs = v;
+    }
+  }
+
   /** End of a bounded input: the watermark moves to +Infinity (every window final, every join row settled). */
   finish(): void {
     this.inForce = Infinity;

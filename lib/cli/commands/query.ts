@@ -24,6 +24,7 @@ interface CliOptions extends KafkaFlags {
   maxRowsPerTrigger?: string;
   maxOffsetsPerTrigger?: string;
   batchPerPartition?: boolean;
+  checkpoint?: string;
 }
 
 const KINDS = Object.keys(COURSE_QUERIES) as CourseQueryKind[];
@@ -51,6 +52,7 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       maxRowsPerTrigger: wholeNumberFlag("--max-rows-per-trigger", cli.maxRowsPerTrigger, 1),
       maxOffsetsPerTrigger: wholeNumberFlag("--max-offsets-per-trigger", cli.maxOffsetsPerTrigger, 1),
       batchPerPartition: cli.batchPerPartition,
+      checkpoint: cli.checkpoint,
       ...kafkaOptionsOf(cli),
       signal,
       onProgress,
@@ -97,7 +99,8 @@ export function register(program: Command): void {
     .option("--max-bytes-per-trigger <n>", "file source: most bytes of files per micro-batch per table (default: no bound)")
     .option("--max-rows-per-trigger <n>", "file source: a micro-batch stops reading files at this many rows per table (default 500000)")
     .option("--max-offsets-per-trigger <n>", "kafka source: most messages per micro-batch per topic (default 50000)")
-    .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them");
+    .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them")
+    .option("--checkpoint <dir>", "keep the query's progress in <dir>/<query>: run the same command again to resume where it stopped (file source)");
   // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.
   withKafkaFlags(command, "kafka source/sink: ")
     .addHelpText(
@@ -106,6 +109,7 @@ export function register(program: Command): void {
         "  npx streamlab replay --data data/bdd --speed max --start 2020-01-01T00:00:00Z --out results/stream\n" +
         "  npx streamlab query windowed --once\n" +
         "  npx streamlab query joined --once --max-files-per-trigger 5000   # fewer, larger micro-batches\n" +
+        "  npx streamlab query windowed --checkpoint results/checkpoints   # stopped? the same command resumes\n" +
         "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
         "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
         "  npx streamlab query joined --source kafka --first-name Jane --last-name Doe   # reads DoeJane-locations / -accelerations, writes DoeJane-joined\n" +

@@ -2,11 +2,19 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import pl from "nodejs-polars";
 import { SinkError } from "../../errors";
-import type { BatchOutput, StreamSink } from "../types";
+import type { BatchOutput, SinkOpenContext, StreamSink } from "../types";
 import { isTempName, writeFileAtomic } from "./atomicFile";
 import { BATCH_ID_COLUMN, resolveParquetSinkOptions, wantsBatchId, type ParquetSinkOptions } from "./options";
 
 const BATCH_FILE = /^batch-(\d+)\.parquet$/;
+
+/** The sink's log of the batches it wrote completely (as Spark's `_spark_metadata`): one empty file per batch id. */
+export const COMMIT_LOG = "_streamlab_log";
+
+/** The batch id of a batch file name. */
+export function batchIdOf(name: string): number {
+  return Number(BATCH_FILE.exec(name)![1]);
+}
 
 /** True for the file names {@link batchFileName} makes (what {@link readParquetOutput} reads). */
 export function isBatchFileName(name: string): boolean {
@@ -36,7 +44,10 @@ export interface ParquetSink extends StreamSink {
  * written to a hidden temp name and renamed into place, so a reader never sees a partial file.
  * `update` mode writes one changelog file per batch (rows carry `batch_id`; the latest value of a
  * key is its row with the highest `batch_id`); `complete` mode writes one full snapshot per batch
- * (read the file with the highest batch number). Empty batches write nothing.
+ * (read the file with the highest batch number). Empty batches write nothing. For a checkpointed
+ * query, each file's batch id then goes into `_streamlab_log/`; {@link readParquetOutput} reads only
+ * the batches logged there, so a file a crash left behind is never read, and the query resuming from
+ * its checkpoint writes it again (same batch id, same rows): each batch's rows are in the output once.
  *
  * @param options.dir the output folder (created when missing)
  * @param options.batchId add a `batch_id` column; default true in update/complete mode
@@ -50,17 +61,23 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   const o = resolveParquetSinkOptions(options);
   let files = 0;
   let rows = 0;
+  /** Whether batches go into the log (a checkpointed query's output). */
+  let logged = false;
   return {
     name: o.name,
     dir: o.dir,
-    async open() {
+    async open(context?: SinkOpenContext) {
       try {
         await fs.mkdir(o.dir, { recursive: true });
-        if (o.clean) {
+        // A query resuming from its checkpoint keeps what its earlier runs wrote.
+        if (o.clean && !context?.resuming) {
           for (const name of await fs.readdir(o.dir)) {
             if (isBatchFileName(name) || isTempName(name)) await fs.rm(path.join(o.dir, name), { force: true });
           }
+          await fs.rm(path.join(o.dir, COMMIT_LOG), { recursive: true, force: true });
         }
+        logged = context?.checkpointed === true;
+        if (logged) await fs.mkdir(path.join(o.dir, COMMIT_LOG), { recursive: true });
       } catch (e) {
         throw new SinkError(o.dir, `could not prepare the output folder (${(e as Error).message}); check the path and its permissions`, e);
       }
@@ -69,6 +86,9 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       if (output.frame.height === 0) return;
       const frame = wantsBatchId(o.batchId, output.mode) ? withBatchId(output.frame, output.batchId) : output.frame;
       await writeFileAtomic(path.join(o.dir, batchFileName(output.batchId)), frame.writeParquet());
+      // The batch is part of the output once its entry is in the log (readers honour it): a file a
+      // crash left without one is not read, and the restarted query writes it again.
+      if (logged) await writeFileAtomic(path.join(o.dir, COMMIT_LOG, String(output.batchId)), new Uint8Array());
       files += 1;
       rows += frame.height;
     },

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import pl from "nodejs-polars";
 import { DataError } from "../../errors";
 import { BATCH_ID_COLUMN } from "./options";
-import { isBatchFileName } from "./parquet";
+import { batchIdOf, COMMIT_LOG, isBatchFileName } from "./parquet";
 
 /** Options of {@link readParquetOutput}. */
 export interface ReadOutputOptions {
@@ -26,7 +26,13 @@ export interface ReadOutputOptions {
  * readParquetOutput("results/stream/output/windowed", { latestBy: ["ride_id", "window_start"] });
  */
 export function readParquetOutput(dir: string, options: ReadOutputOptions = {}): pl.DataFrame {
-  const names = existsSync(dir) ? readdirSync(dir).filter(isBatchFileName).sort() : [];
+  let names = existsSync(dir) ? readdirSync(dir).filter(isBatchFileName).sort() : [];
+  // Only the batches the sink logged as complete (folders written before the log existed: all).
+  const log = path.join(dir, COMMIT_LOG);
+  if (existsSync(log)) {
+    const done = new Set(readdirSync(log));
+    names = names.filter((n) => done.has(String(batchIdOf(n))));
+  }
   if (names.length === 0) throw new DataError("NO_DATA", dir, "no batch-*.parquet files here; run the query first (or check --output)");
   const frames = names.map((n) => pl.readParquet(path.join(dir, n)));
   const all = frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" });

@@ -113,10 +113,11 @@ function toChunks(read: ReadFile[]): SourceChunk[] {
     else list.push(r);
   }
   return [...byTime].sort((a, b) => a[0] - b[0]).map(([partitionTime, list]) => {
-    if (list.length === 1) return { partitionTime, frame: list[0].frame };
+    const origin = { files: list.map((r) => r.file.path) };
+    if (list.length === 1) return { partitionTime, frame: list[0].frame, origin };
     // One layout (the common case): a plain native concatenation; else polars finds common types.
     const same = list.every((r) => r.layout === list[0].layout);
-    return { partitionTime, frame: pl.concat(list.map((r) => r.frame), { how: same ? "diagonal" : "diagonalRelaxed", rechunk: true }) };
+    return { partitionTime, frame: pl.concat(list.map((r) => r.frame), { how: same ? "diagonal" : "diagonalRelaxed", rechunk: true }), origin };
   });
 }
 

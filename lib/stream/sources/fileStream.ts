@@ -139,10 +139,33 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     return chunks;
   }
 
+  /** The files of chunks' origins, with their partition times from the folder names. */
+  function filesOf(origins: unknown[]): StreamFile[] {
+    const files: StreamFile[] = [];
+    for (const origin of origins) {
+      for (const file of (origin as { files?: unknown }).files as string[] ?? []) {
+        const time = parsePartitionName(path.basename(path.dirname(file)));
+        if (typeof file === "string" && time !== undefined) files.push({ path: file, partitionTime: time });
+      }
+    }
+    return files.sort((a, b) => a.partitionTime - b.partitionTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
   return {
     name: o.name,
     dir: o.dir,
     poll,
+    replayable: {
+      id: `files:${path.resolve(o.dir)}`,
+      skip(origins) {
+        for (const f of filesOf(origins)) seen.add(f.path);
+      },
+      async reread(origins) {
+        const read = await readFileBatch(filesOf(origins), o.table);
+        skips.push(...read.skipped);
+        return read.chunks;
+      },
+    },
     exhausted: () => closed || (o.once && listed && queue.length === 0),
     skipped: () => (dirMissing ? [...skips, { path: o.dir, code: "NO_DATA", reason: "the input folder does not exist (yet); is the replay writing to it? check --input" }] : [...skips]),
     filesSeen: () => seen.size - queue.length,
