@@ -91,7 +91,7 @@ export class JoinState {
     return pl.concat([side, ...this.shifted.map((e) => side.withColumns(e))], { how: "vertical", rechunk: false });
   }
 
-  /** Pairs of `left` and `right` rows with equal key and `|lt − rt| <= within`; `spreadLeft` says which side is copied. */
+  /** Pairs of `left` and `right` rows with equal key and `|lt − rt| <= within`; `spreadLeft` says which side is copied (either finds each pair once). */
   private pairs(left: pl.DataFrame, right: pl.DataFrame, spreadLeft: boolean): pl.DataFrame {
     const l = spreadLeft ? this.spread(left) : left;
     const r = spreadLeft ? right : this.spread(right);
@@ -111,8 +111,9 @@ export class JoinState {
     const out: pl.DataFrame[] = [];
     const found: pl.DataFrame[] = [];
     // New left rows meet every right row; old left rows meet only the new right rows.
-    if (newL !== null && allR !== null && allR.height > 0) found.push(this.pairs(newL, allR, true));
-    if (oldL !== null && oldL.height > 0 && newR !== null) found.push(this.pairs(oldL, newR, false));
+    // Copying the smaller side into the adjacent buckets keeps the join's input small.
+    if (newL !== null && allR !== null && allR.height > 0) found.push(this.pairs(newL, allR, newL.height <= allR.height));
+    if (oldL !== null && oldL.height > 0 && newR !== null) found.push(this.pairs(oldL, newR, oldL.height <= newR.height));
     for (const pairs of found) {
       if (pairs.height === 0) continue;
       out.push(pairs);

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import pl from "nodejs-polars";
 import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
 import { readFileBatch, type StreamFile } from "./fileBatch";
@@ -25,8 +26,8 @@ async function listDir(dir: string): Promise<string[] | undefined> {
   }
 }
 
-/** The row bound is checked after every this many files (a native read per file, so checking is cheap). */
-const ROWS_CHECK_FILES = 100;
+/** Most files read between two checks of the row bound. */
+const MAX_STEP_FILES = 250;
 
 interface Queued extends StreamFile {
   /** Bytes on disk, known only when `maxBytesPerTrigger` is set (a stat per file). */
@@ -121,22 +122,50 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
   }
 
   /**
-   * Reads `files` in steps of {@link ROWS_CHECK_FILES}, stopping once `maxRowsPerTrigger` rows are
-   * read; the files not read go back to the front of the queue for the next poll.
+   * Reads `files` in steps, stopping once `maxRowsPerTrigger` rows are read; the files not read go
+   * back to the front of the queue for the next poll. Steps start at one file and double while the
+   * largest files seen say more still fit (at most {@link MAX_STEP_FILES}), so a stream of large files
+   * overshoots the bound by about a step's worth, and small files are still read in bulk.
    */
   async function readBounded(files: Queued[]): Promise<SourceChunk[]> {
     const chunks: SourceChunk[] = [];
     let rows = 0;
-    for (let i = 0; i < files.length; i += ROWS_CHECK_FILES) {
+    let i = 0;
+    let step = 0;
+    let largest = 0; // rows per file: the largest average of a step so far
+    while (i < files.length) {
       if (rows >= o.maxRowsPerTrigger) {
         queue = files.slice(i).concat(queue);
         break;
       }
-      const read = await readFileBatch(files.slice(i, i + ROWS_CHECK_FILES), o.table);
+      // Double the step while the largest file seen says more still fit.
+      step = i === 0 ? 1 : Math.max(1, Math.min(MAX_STEP_FILES, 2 * step, Math.floor((o.maxRowsPerTrigger - rows) / Math.max(1, largest))));
+      const read = await readFileBatch(files.slice(i, i + step), o.table);
       skips.push(...read.skipped);
-      for (const c of read.chunks) { chunks.push(c); rows += c.frame.height; }
+      let got = 0;
+      for (const c of read.chunks) { chunks.push(c); got += c.frame.height; }
+      rows += got;
+      largest = Math.max(largest, Math.ceil(got / step));
+      i += step;
     }
-    return chunks;
+    return mergePartitions(chunks);
+  }
+
+  /** One chunk per partition time: the steps of a poll may have split a partition's files (one concatenation each). */
+  function mergePartitions(chunks: SourceChunk[]): SourceChunk[] {
+    const groups: SourceChunk[][] = [];
+    for (const c of chunks) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && last[0].partitionTime === c.partitionTime) last.push(c);
+      else groups.push([c]);
+    }
+    return groups.map((g) => {
+      if (g.length === 1) return g[0];
+      const frames = g.map((c) => c.frame);
+      let frame: pl.DataFrame;
+      try { frame = pl.concat(frames, { how: "diagonal" }); } catch { frame = pl.concat(frames, { how: "diagonalRelaxed" }); }
+      return { partitionTime: g[0].partitionTime, frame, origin: { files: g.flatMap((c) => (c.origin as { files?: string[] } | undefined)?.files ?? []) } };
+    });
   }
 
   /** The files of chunks' origins, with their partition times from the folder names. */
