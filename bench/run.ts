@@ -41,8 +41,8 @@ const TARGETS: Record<SectionId, string> = {
   replay: "our p99 < 2 ms",
   publish: "≥ 0.5× the Java producer",
   engine: "10× Spark (rows/s), same results",
-  latency: "lower release-to-update latency than Spark",
-  memory: "bounded (60-min ≈ 10-min)",
+  latency: "p50 ≤ 25 ms, p99 ≤ 60 ms",
+  memory: "bounded: 60-min peak RSS ≤ 1.1× the 10-min one's, < 1 GB",
   scaling: "cost linear in rides",
   course: "≤ 3× the polars batch limit and ≥ 10× faster than Spark, results identical to the limit's",
 };

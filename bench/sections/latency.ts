@@ -97,14 +97,15 @@ export async function latencySection(ctx: Ctx): Promise<Parts> {
   const o = results["streamlab (default trigger)"];
   const s = results["Spark (default trigger)"];
   return {
-    target: "lower release-to-update latency than Spark (p50 and p99)",
-    met: o && s ? o.p50Ms < s.p50Ms && o.p99Ms < s.p99Ms : null,
+    // Issue #9's target; Spark's figures are beside ours for comparison.
+    target: "p50 ≤ 25 ms and p99 ≤ 60 ms release-to-update (Spark beside)",
+    met: o ? o.p50Ms <= 25 && o.p99Ms <= 60 : null,
     verdict: o && s ? `p50 ${fmt.ms(o.p50Ms)} vs ${fmt.ms(s.p50Ms)} ms, p99 ${fmt.ms(o.p99Ms)} vs ${fmt.ms(s.p99Ms)} ms (ours vs Spark)` : "a side was not measured (see below)",
     tables: [{ columns: ["engine", "input rows", "output updates", "samples (row × window)", "p50 ms", "p99 ms", "max ms", "rows never in an update"], rows }],
     notes: [
       `Input: ${ds.rows.locations.toLocaleString("en-US")} locations + ${ds.rows.accelerations.toLocaleString("en-US")} accelerations rows replayed by streamlab at speed 1 (${ds.duration} s) to fresh topics per engine (${ctx.p.kafka.partitions} partitions); the query reads the locations topic. Each engine runs alone, started and ready before the replay begins.`,
       "Query: watermark 30 s, window 30 s sliding 15 s, mean(speed) and count per ride_id, update mode, to <prefix>-windowed (key ride_id, JSON value with window_start and count).",
-      "The issue sets no numeric target here; the verdict compares with Spark.",
+      "Target from issue #9 (the engine at polars speed): p50 ≤ 25 ms, p99 ≤ 60 ms.",
     ],
     notMeasured, raw,
   };
