@@ -241,7 +241,9 @@ export class StreamingQuery {
         await this.runBatch([], false, pollMs);
         ran = true;
       }
-      const wait = trigger.kind === "interval" ? trigger.ms - (performance.now() - t0) : ran ? 0 : this.options.idleSleepMs;
+      // Idle: sleep what is left of idleSleep after the poll, which a waiting source (Kafka) spent
+      // already; sleeping on top of it would delay rows that arrive meanwhile.
+      const wait = trigger.kind === "interval" ? trigger.ms - (performance.now() - t0) : ran ? 0 : this.options.idleSleepMs - pollMs;
       await sleepFor(wait, signal);
     }
   }
