@@ -28,7 +28,7 @@ export interface FileStreamSourceOptions {
   /** Most bytes of files one poll reads (at least one file), as Spark's `maxBytesPerTrigger`. Default: no bound. */
   maxBytesPerTrigger?: number;
   /**
-   * A poll stops reading files once it has read this many rows (checked every 100 files), so a
+   * A poll stops reading files once it has read about this many rows (in steps that grow from one file), so a
    * stream of large files stays bounded too. Default 500,000.
    */
   maxRowsPerTrigger?: number;
