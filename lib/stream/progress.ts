@@ -33,7 +33,8 @@ export class ProgressLog {
  */
 export function formatQueryProgress(p: ProgressRecord): string {
   const inputs = Object.entries(p.numInputRows).map(([k, v]) => `${k}=${v}`).join(" ") || "-";
-  return `batch ${p.batchId}: in ${inputs}, out ${p.numOutputRows}, late dropped ${p.rowsDroppedByWatermark}, watermark ${p.watermark ?? "none"}, state ${p.stateRows}, ${Math.round(p.durationMs.total)} ms`;
+  const skipped = Object.values(p.numSkipped ?? {}).reduce((n, v) => n + v, 0);
+  return `batch ${p.batchId}: in ${inputs}, out ${p.numOutputRows}, late dropped ${p.rowsDroppedByWatermark}${skipped > 0 ? `, skipped ${skipped}` : ""}, watermark ${p.watermark ?? "none"}, state ${p.stateRows}, ${Math.round(p.durationMs.total)} ms`;
 }
 
 /** Totals over progress records, for a query's final summary. */

@@ -45,6 +45,8 @@ export class StreamingQuery {
   private checkpoint: Checkpoint | null = null;
   /** The checkpoint holds batches of an earlier run: sinks keep what it wrote. */
   private resuming = false;
+  /** Per source, how many skipped files or messages the progress records have counted. */
+  private readonly skippedSoFar: Record<string, number> = {};
   /** Batches whose output a run before a restart committed. */
   private committedOnDisk = new Set<number>();
 
@@ -319,9 +321,16 @@ export class StreamingQuery {
       await cp?.commit(batchId);
     }
     const t2 = performance.now();
+    const numSkipped: Record<string, number> = {};
+    for (const source of this.sources) {
+      const n = source.skipped().filter((k) => k.code !== "NO_DATA").length;
+      numSkipped[source.name] = n - (this.skippedSoFar[source.name] ?? 0);
+      this.skippedSoFar[source.name] = n;
+    }
     const record: ProgressRecord = {
       batchId,
       numInputRows: result.numInputRows,
+      numSkipped,
       numOutputRows: result.frame.height,
       rowsDroppedByWatermark: result.rowsDroppedByWatermark,
       watermark: formatWatermark(result.watermarkMs),

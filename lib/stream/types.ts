@@ -81,6 +81,8 @@ export interface ProgressRecord {
   batchId: number;
   /** Input rows per source name. */
   numInputRows: Record<string, number>;
+  /** Files or messages each source passed over since the last record (bad files, bad messages). */
+  numSkipped?: Record<string, number>;
   numOutputRows: number;
   /** Late rows dropped by stateful operators in this batch (below the watermark on arrival). */
   rowsDroppedByWatermark: number;

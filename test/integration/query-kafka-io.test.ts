@@ -7,7 +7,10 @@ import { strict as assert } from "node:assert";
 import pl from "nodejs-polars";
 import { deleteTopics } from "../../lib/kafka/admin";
 import { KafkaProducer } from "../../lib/kafka/producer";
-import { readTopic } from "../../lib/kafka/read";
+import { readTopic, readTopicMessages } from "../../lib/kafka/read";
+import { readStream } from "../../lib/stream/stream-frame";
+import { MemoryStreamSink } from "../../lib/stream/memory";
+import type { ProgressRecord } from "../../lib/stream/types";
 import { kafkaSink } from "../../lib/stream/sinks/kafka";
 import { kafkaSource } from "../../lib/stream/sources/kafka";
 import type { SourceChunk } from "../../lib/stream/types";
@@ -58,6 +61,36 @@ describe("kafkaSource and kafkaSink on the real broker", function () {
     assert.ok(second.frameEqual(rows([3])), second.toString());
     assert.deepEqual(source.skipped().map((s) => s.code), ["KAFKA"]);
     assert.equal(source.exhausted(), false, "an unbounded source is never exhausted");
+  });
+
+  it("bad messages (not JSON, a JSON array, no event time) are skipped, counted in the progress records and dead-lettered with the reason; every good row is processed", async () => {
+    const topic = uniqueTopic("qbad");
+    const deadLetter = `${topic}-dead`;
+    topics.push(topic, deadLetter);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 1 }));
+    await producer.sendFrame(topic, rows([0, 1]), { keyField: "uuid" });
+    await producer.send(topic, [
+      { key: "b1", value: "not json" },
+      { key: "b2", value: "[1,2]" },
+      { key: "b3", value: JSON.stringify({ uuid: "u9", offset: 3, speed: 1 }) },
+    ]);
+    await producer.sendFrame(topic, rows([4, 5]), { keyField: "uuid" });
+    const sink = new MemoryStreamSink();
+    const progress: ProgressRecord[] = [];
+    const source = kafkaSource({ topic, name: "locations", bootstrap: bootstrap(), once: true, deadLetter });
+    const q = readStream(source).withWatermark("timestamp", "10 seconds").writeStream({ sinks: [sink], trigger: "once", onProgress: (p) => progress.push(p) });
+    await q.start().awaitTermination();
+    assert.deepEqual([...sink.table().getColumn("offset").toArray()].sort(), [0, 1, 4, 5], "every good row, nothing else");
+    assert.equal(progress.reduce((n, p) => n + (p.numSkipped?.locations ?? 0), 0), 3, "counted in the progress records");
+    assert.deepEqual(q.skipped().map((k) => k.code), ["KAFKA", "KAFKA", "KAFKA"]);
+    const dead = await readTopicMessages(deadLetter, { bootstrap: bootstrap(), idleTimeoutMs: 5_000 });
+    assert.deepEqual(dead.map((m) => m.key).sort(), ["b1", "b2", "b3"]);
+    const reasons = Object.fromEntries(dead.map((m) => [m.key, m.value as { reason: string; topic: string; value: string }]));
+    assert.match(reasons.b1.reason, /not a JSON object/);
+    assert.match(reasons.b2.reason, /not a JSON object/);
+    assert.match(reasons.b3.reason, /no "timestamp"/);
+    assert.equal(reasons.b1.value, "not json");
+    assert.equal(reasons.b3.topic, topic);
   });
 
   it("in once mode reads up to the end as of its first poll, then is exhausted", async () => {

@@ -4,6 +4,7 @@ import type { Skipped } from "../../dataset/types";
 import { describeTopic } from "../../kafka/admin";
 import { kafkaConfig } from "../../kafka/config";
 import { subscribe, type KafkaSubscription } from "../../kafka/consumer";
+import { KafkaProducer } from "../../kafka/producer";
 import { MESSAGE_COLUMNS, messagesToFrame } from "../../kafka/frame";
 import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
 import type { SourceChunk, StreamSource } from "../types";
@@ -105,6 +106,9 @@ export interface KafkaStreamSource extends StreamSource {
  * @param options.bootstrap `host:port[,…]`; default env KAFKA_BOOTSTRAP_SERVERS, else localhost:9092
  * @param options.once bounded mode: read up to the end as of the first poll
  * @param options.maxOffsetsPerTrigger most messages per poll (micro-batch); default 50,000
+ * @param options.deadLetter where bad messages go (a value that is not a JSON object, or without the
+ *   event-time field), with the reason: default `<prefix>-dead-letter`; `false` only reports them
+ *   in `skipped()`. Nothing stops the query.
  * @example
  * const locations = kafkaSource({ topic: "DoeJane-locations", once: true });
  * const chunks = await locations.poll(); // [{ frame }] with uuid, timestamp (Datetime), speed, …
@@ -123,6 +127,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   let closed = false;
   let read = 0;
   let lastAttempt = 0;
+  let producer: KafkaProducer | undefined;
 
   async function connect(): Promise<boolean> {
     // While the topic is missing, ask the broker again at most once per second, not on every poll.
@@ -188,17 +193,43 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     }
     read += messages.length;
     if (messages.length === 0) return [];
-    const bulk = valuesToRows(messages.map((m) => m.raw), o.timestampFields, timestampExprs);
-    if (bulk !== null) return [{ frame: bulk }];
-    const good: ConsumedMessage[] = [];
-    for (const m of messages) {
-      let value: unknown = null;
-      try { value = m.raw === null ? null : JSON.parse(m.raw); } catch { /* not JSON: skipped below */ }
-      if (value !== null && typeof value === "object" && !Array.isArray(value)) good.push({ ...m, value });
-      else skips.push({ path: `${m.topic}[${m.partition}]@${m.offset}`, code: "KAFKA", reason: `message value is not a JSON object (${String(m.raw).slice(0, 60)}); skipped` });
+    const bad: { m: ConsumedMessage; reason: string }[] = [];
+    let frame = valuesToRows(messages.map((m) => m.raw), o.timestampFields, timestampExprs);
+    let rows = messages;
+    if (frame === null) {
+      rows = [];
+      const good: ConsumedMessage[] = [];
+      for (const m of messages) {
+        let value: unknown = null;
+        try { value = m.raw === null ? null : JSON.parse(m.raw); } catch { /* not JSON: dead-lettered below */ }
+        if (value !== null && typeof value === "object" && !Array.isArray(value)) { good.push({ ...m, value }); rows.push(m); }
+        else bad.push({ m, reason: `message value is not a JSON object (${String(m.raw).slice(0, 60)})` });
+      }
+      frame = good.length === 0 ? null : messagesToRows(good, o.timestampFields);
     }
-    if (good.length === 0) return [];
-    return [{ frame: messagesToRows(good, o.timestampFields) }];
+    // A row without its event time cannot be placed in time: it goes to the dead letters too.
+    const field = o.timestampFields[0];
+    if (frame !== null && field !== undefined) {
+      const i = frame.columns.indexOf(field);
+      const missing: boolean[] = i < 0 ? rows.map(() => true) : (frame.getColumn(field).isNull().toArray() as boolean[]);
+      if (missing.some(Boolean)) {
+        missing.forEach((miss, k) => { if (miss) bad.push({ m: rows[k], reason: `message value has no "${field}" (the event time) in ISO-8601, e.g. "2020-01-01T00:00:03.000Z"` }); });
+        frame = i < 0 ? null : frame.filter(pl.col(field).isNotNull());
+      }
+    }
+    if (bad.length > 0) await deadLetter(bad);
+    return frame === null || frame.height === 0 ? [] : [{ frame }];
+  }
+
+  /** Bad messages: reported by `skipped()`, and written with the reason to the dead-letter topic (unless disabled). */
+  async function deadLetter(bad: { m: ConsumedMessage; reason: string }[]): Promise<void> {
+    for (const { m, reason } of bad) skips.push({ path: `${m.topic}[${m.partition}]@${m.offset}`, code: "KAFKA", reason: `${reason}; skipped${o.deadLetter === false ? "" : `, written to ${o.deadLetter}`}` });
+    if (o.deadLetter === false) return;
+    producer ??= await KafkaProducer.connect({ bootstrap: config.bootstrap, clientId: "streamlab-query", createTopics: true });
+    await producer.send(o.deadLetter, bad.map(({ m, reason }) => ({
+      key: m.key,
+      value: JSON.stringify({ reason, topic: m.topic, partition: m.partition, offset: m.offset, value: m.raw }),
+    })));
   }
 
   return {
@@ -211,6 +242,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     async close() {
       closed = true;
       await sub?.close();
+      await producer?.close();
     },
   };
 }

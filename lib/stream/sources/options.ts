@@ -65,6 +65,12 @@ export interface KafkaSourceOptions {
   pollTimeoutMs?: number;
   /** Most messages one poll (so one micro-batch) takes, as Spark's `maxOffsetsPerTrigger`; default 50,000. */
   maxOffsetsPerTrigger?: number;
+  /**
+   * The topic bad messages are written to, with the reason (a value that is not a JSON object, or
+   * that lacks the event-time field `timestampFields[0]`): default `<prefix>-dead-letter` (the topic's
+   * prefix, e.g. `DoeJane-dead-letter`; `dead-letter` without one); `false`: only count and report them.
+   */
+  deadLetter?: string | false;
 }
 
 export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity, maxRowsPerTrigger: 500_000 } as const;
@@ -96,6 +102,7 @@ export interface ResolvedKafkaSourceOptions {
   timestampFields: string[];
   pollTimeoutMs: number;
   maxOffsetsPerTrigger: number;
+  deadLetter: string | false;
 }
 
 export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaSourceOptions {
@@ -113,5 +120,6 @@ export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaS
     timestampFields,
     pollTimeoutMs,
     maxOffsetsPerTrigger: positiveInt("maxOffsetsPerTrigger", o.maxOffsetsPerTrigger, KAFKA_SOURCE_DEFAULTS.maxOffsetsPerTrigger),
+    deadLetter: o.deadLetter === false ? false : optionalString("deadLetter", o.deadLetter, topic.includes("-") ? `${topic.replace(/-[^-]*$/, "")}-dead-letter` : "dead-letter", '"DoeJane-dead-letter"'),
   };
 }
