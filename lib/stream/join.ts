@@ -10,8 +10,8 @@ const BUCKET = "__bucket";
  * Stream-stream join state (semantics.md, "Stream-stream joins"), held as polars frames: both
  * sides' buffered rows, and for the outer sides the (key, time) of the rows that found a match.
  * Each micro-batch emits the new pairs (key equal and `|left.t − right.t| <= within`), computed as
- * new-left × all-right plus old-left × new-right, each an equi-join on (key, time bucket) against
- * the new side copied into the adjacent buckets, so a pair is found once and state is never joined
+ * new-left × all-right plus old-left × new-right, each an equi-join on (key, time bucket) with
+ * the smaller side copied into the adjacent buckets, so a pair is found once and state is never joined
  * with state. Then it evicts the rows no future row can match (`t + within < watermark`), emitting
  * the never-matched ones with nulls on the other side for the outer sides. A row that matched never
  * produces a null row. Rows equal in key and time match the same rows, so (key, time) identifies a
