@@ -24,11 +24,16 @@ import { readParquetChecked, readParquetFile } from "../../dataset/read";
 export async function readStreamFile(file: string, table: Table | undefined): Promise<pl.DataFrame> {
   // Without a table, the same empty/footer/decode checks, only no schema check.
   const frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
+  requireEventTime(frame, file);
+  return frame;
+}
+
+/** Throws a DataError naming `file` unless `frame` has a Datetime `timestamp` column (a stream row's event time). */
+function requireEventTime(frame: pl.DataFrame, file: string): void {
   const i = frame.columns.indexOf("timestamp");
   const ts = i < 0 ? undefined : frame.dtypes[i];
   if (ts === undefined) throw new DataError("MISSING_COLUMN", file, 'has no "timestamp" column, the event time of a stream row; write the file with the replay (it stamps timestamp = start + offset).', { context: { column: "timestamp" } });
   if (ts.variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, `column "timestamp" has type ${ts.variant}, expected Datetime; write the file with the replay.`, { context: { column: "timestamp" } });
-  return frame;
 }
 
 /** A file waiting to be read: its path and the partition time it was published under. */
@@ -57,12 +62,10 @@ function layoutOf(frame: pl.DataFrame): string {
   return JSON.stringify([raw.columns, raw.dtypes()]);
 }
 
-/** The checks of {@link readStreamFile}, on a frame already read: the table's schema and a Datetime `timestamp`. */
+/** The checks of {@link readStreamFile}, on a frame already read: the table's schema and the event time. */
 function checkFrame(frame: pl.DataFrame, table: Table | undefined, file: string): void {
   if (table !== undefined) validateFrame(table, frame, file);
-  const i = frame.columns.indexOf("timestamp");
-  if (i < 0) throw new DataError("MISSING_COLUMN", file, "has no timestamp column");
-  if (frame.dtypes[i].variant !== "Datetime") throw new DataError("BAD_COLUMN_TYPE", file, "timestamp is not a Datetime");
+  requireEventTime(frame, file);
 }
 
 /** One file by the native reader; its layout is checked the first time it is seen. Throws on any problem. */
@@ -73,7 +76,8 @@ function readOne(file: StreamFile, table: Table | undefined, valid: Set<string>)
   return { file, frame, layout };
 }
 
-interface ReadFile { file: StreamFile; frame: pl.DataFrame; layout: string }
+/** One file read: its frame and its layout (column names and dtypes). */
+export interface ReadFile { file: StreamFile; frame: pl.DataFrame; layout: string }
 
 /**
  * Reads `files` natively; when that fails, splits them in halves and tries again, so only a bad
@@ -104,7 +108,7 @@ async function readSplit(files: StreamFile[], table: Table | undefined, valid: S
 }
 
 /** One chunk per partition time, oldest first; a partition's frames concatenated in one native call. */
-function toChunks(read: ReadFile[]): SourceChunk[] {
+export function toChunks(read: ReadFile[]): SourceChunk[] {
   const byTime = new Map<number, ReadFile[]>();
   for (const r of read) {
     if (r.frame.height === 0) continue;
@@ -121,16 +125,22 @@ function toChunks(read: ReadFile[]): SourceChunk[] {
   });
 }
 
-/**
- * Reads `files` as one batch: one chunk per partition time (oldest first) and the files skipped,
- * with the same codes and reasons as the dataset reader.
- */
-export async function readFileBatch(files: StreamFile[], table: Table | undefined): Promise<FileBatch> {
+/** Reads `files`: the frames of the good ones, and the bad ones skipped with the dataset reader's codes and reasons. */
+export async function readFiles(files: StreamFile[], table: Table | undefined): Promise<{ read: ReadFile[]; skipped: Skipped[] }> {
   const key = table ?? "";
   let valid = validLayouts.get(key);
   if (valid === undefined) validLayouts.set(key, (valid = new Set()));
   const read: ReadFile[] = [];
   const skipped: Skipped[] = [];
   await readSplit(files, table, valid, read, skipped);
+  return { read, skipped };
+}
+
+/**
+ * Reads `files` as one batch: one chunk per partition time (oldest first) and the files skipped,
+ * with the same codes and reasons as the dataset reader.
+ */
+export async function readFileBatch(files: StreamFile[], table: Table | undefined): Promise<FileBatch> {
+  const { read, skipped } = await readFiles(files, table);
   return { chunks: toChunks(read), skipped };
 }

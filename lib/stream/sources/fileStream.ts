@@ -1,9 +1,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import pl from "nodejs-polars";
 import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { readFileBatch, type StreamFile } from "./fileBatch";
+import { readFileBatch, readFiles, toChunks, type ReadFile, type StreamFile } from "./fileBatch";
 import type { Skipped } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveFileStreamSourceOptions, type FileStreamSourceOptions } from "./options";
@@ -128,7 +127,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
    * overshoots the bound by about a step's worth, and small files are still read in bulk.
    */
   async function readBounded(files: Queued[]): Promise<SourceChunk[]> {
-    const chunks: SourceChunk[] = [];
+    const all: ReadFile[] = [];
     let rows = 0;
     let i = 0;
     let step = 0;
@@ -138,34 +137,17 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
         queue = files.slice(i).concat(queue);
         break;
       }
-      // Double the step while the largest file seen says more still fit.
+      // Double the step while the largest files seen say more still fit.
       step = i === 0 ? 1 : Math.max(1, Math.min(MAX_STEP_FILES, 2 * step, Math.floor((o.maxRowsPerTrigger - rows) / Math.max(1, largest))));
-      const read = await readFileBatch(files.slice(i, i + step), o.table);
-      skips.push(...read.skipped);
+      const { read, skipped } = await readFiles(files.slice(i, i + step), o.table);
+      skips.push(...skipped);
       let got = 0;
-      for (const c of read.chunks) { chunks.push(c); got += c.frame.height; }
+      for (const r of read) { all.push(r); got += r.frame.height; }
       rows += got;
       largest = Math.max(largest, Math.ceil(got / step));
       i += step;
     }
-    return mergePartitions(chunks);
-  }
-
-  /** One chunk per partition time: the steps of a poll may have split a partition's files (one concatenation each). */
-  function mergePartitions(chunks: SourceChunk[]): SourceChunk[] {
-    const groups: SourceChunk[][] = [];
-    for (const c of chunks) {
-      const last = groups[groups.length - 1];
-      if (last !== undefined && last[0].partitionTime === c.partitionTime) last.push(c);
-      else groups.push([c]);
-    }
-    return groups.map((g) => {
-      if (g.length === 1) return g[0];
-      const frames = g.map((c) => c.frame);
-      let frame: pl.DataFrame;
-      try { frame = pl.concat(frames, { how: "diagonal" }); } catch { frame = pl.concat(frames, { how: "diagonalRelaxed" }); }
-      return { partitionTime: g[0].partitionTime, frame, origin: { files: g.flatMap((c) => (c.origin as { files?: string[] } | undefined)?.files ?? []) } };
-    });
+    return toChunks(all);
   }
 
   /** The files of chunks' origins, with their partition times from the folder names. */
