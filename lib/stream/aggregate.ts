@@ -183,17 +183,17 @@ export class AggregationState {
    */
   evictFinal(watermarkMs: number): pl.DataFrame {
     if (this.state === null) return pl.DataFrame({});
-    if (watermarkMs === -Infinity) return this.toFrame(this.state.head(0));
-    let final: pl.DataFrame;
-    if (watermarkMs === Infinity || this.finalAt === null) {
-      if (watermarkMs !== Infinity) return this.toFrame(this.state.head(0));
-      final = this.state;
-      this.state = this.state.head(0);
-    } else {
-      const isFinal = this.finalAt(watermarkMs);
-      final = this.state.filter(isFinal);
-      if (final.height > 0) this.state = this.state.filter(isFinal.not());
+    const none = this.state.head(0);
+    if (watermarkMs === Infinity) {
+      const final = this.state;
+      this.state = none;
+      return this.toFrame(final);
     }
+    // Before any watermark, and for groups without a window, nothing is final yet.
+    if (watermarkMs === -Infinity || this.finalAt === null) return this.toFrame(none);
+    const isFinal = this.finalAt(watermarkMs);
+    const final = this.state.filter(isFinal);
+    if (final.height > 0) this.state = this.state.filter(isFinal.not());
     return this.toFrame(final);
   }
 

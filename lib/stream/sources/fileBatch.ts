@@ -42,6 +42,11 @@ export interface StreamFile {
   partitionTime: number;
 }
 
+/** Orders stream files as a source reads them: oldest partition first, then by path. */
+export function byTimeThenPath(a: StreamFile, b: StreamFile): number {
+  return a.partitionTime - b.partitionTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
 /** What reading a batch gave: one chunk per partition (oldest first) and the files skipped. */
 export interface FileBatch {
   chunks: SourceChunk[];

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { readFileBatch, readFiles, toChunks, type ReadFile, type StreamFile } from "./fileBatch";
+import { byTimeThenPath, readFileBatch, readFiles, toChunks, type ReadFile, type StreamFile } from "./fileBatch";
 import type { Skipped } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveFileStreamSourceOptions, type FileStreamSourceOptions } from "./options";
@@ -93,7 +93,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     }
     if (found.length > 0) {
       queue = queue.concat(found);
-      queue.sort((a, b) => a.partitionTime - b.partitionTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      queue.sort(byTimeThenPath);
     }
     listed = true;
   }
@@ -159,7 +159,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
         if (typeof file === "string" && time !== undefined) files.push({ path: file, partitionTime: time });
       }
     }
-    return files.sort((a, b) => a.partitionTime - b.partitionTime || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return files.sort(byTimeThenPath);
   }
 
   return {

@@ -48,7 +48,7 @@ const ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ";
  * JavaScript, on 200,000 BDD rows). Gives the same frame as the per-message path, or null when it
  * cannot promise that (a value that is not one line starting with `{`, a nested object, another
  * field holding ISO-8601 text, anything polars refuses): the caller then takes that path.
- * `cache` keeps the timestamp expressions across calls (nodejs-polars expressions are costly to build).
+ * `cache` keeps the cast expressions across calls (nodejs-polars expressions are costly to build).
  */
 export function valuesToRows(raws: (string | null)[], timestampFields: string[], cache = new Map<string, pl.Expr>()): pl.DataFrame | null {
   for (const raw of raws) if (raw === null || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
@@ -65,15 +65,18 @@ export function valuesToRows(raws: (string | null)[], timestampFields: string[],
   for (let i = 0; i < columns.length; i++) {
     const name = columns[i], v = dtypes[i].variant;
     if (v === "Struct" || v === "List") return null;
+    const cached = (build: () => pl.Expr): pl.Expr => {
+      const key = `${v}:${name}`;
+      let e = cache.get(key);
+      if (e === undefined) cache.set(key, (e = build()));
+      return e;
+    };
     if (timestampFields.includes(name)) {
-      if (v === "String") {
-        let e = cache.get(name);
-        if (e === undefined) cache.set(name, (e = pl.col(name).str.strptime(pl.Datetime("ms"), ISO_FORMAT).cast(pl.Datetime("ms")).alias(name)));
-        casts.push(e);
-      } else if (v === "Null") casts.push(pl.col(name).cast(pl.Datetime("ms")));
+      if (v === "String") casts.push(cached(() => pl.col(name).str.strptime(pl.Datetime("ms"), ISO_FORMAT).cast(pl.Datetime("ms")).alias(name)));
+      else if (v === "Null") casts.push(cached(() => pl.col(name).cast(pl.Datetime("ms"))));
       else return null;
-    } else if (v === "Int64") casts.push(pl.col(name).cast(pl.Float64));
-    else if (v === "Null") casts.push(pl.col(name).cast(pl.Utf8));
+    } else if (v === "Int64") casts.push(cached(() => pl.col(name).cast(pl.Float64)));
+    else if (v === "Null") casts.push(cached(() => pl.col(name).cast(pl.Utf8)));
     else if (v === "String") {
       // The per-message path turns a field that is ISO-8601 in every row into a Datetime.
       const first = frame.getColumn(name).dropNulls().head(1).toArray()[0];
@@ -211,8 +214,10 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     const field = o.timestampFields[0];
     if (frame !== null && field !== undefined) {
       const i = frame.columns.indexOf(field);
-      const missing: boolean[] = i < 0 ? rows.map(() => true) : (frame.getColumn(field).isNull().toArray() as boolean[]);
-      if (missing.some(Boolean)) {
+      const column = i < 0 ? null : frame.getColumn(field);
+      // The per-row mask only when some row lacks it: the common poll pays one null count.
+      if (column === null || column.nullCount() > 0) {
+        const missing: boolean[] = column === null ? rows.map(() => true) : (column.isNull().toArray() as boolean[]);
         missing.forEach((miss, k) => { if (miss) bad.push({ m: rows[k], reason: `message value has no "${field}" (the event time) in ISO-8601, e.g. "2020-01-01T00:00:03.000Z"` }); });
         frame = i < 0 ? null : frame.filter(pl.col(field).isNotNull());
       }
