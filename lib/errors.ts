@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   "MISSING_COLUMN",
   "BAD_COLUMN_TYPE",
   "EMPTY_FILE",
+  // rows of a stream file without their event time (dropped, the file's other rows read)
+  "MISSING_EVENT_TIME",
   "NO_DATA",
   // sinks and files
   "SINK_IO",

@@ -143,6 +143,15 @@ export class KafkaAdmin {
     return { topic, partitions, messages: partitions.reduce((s, p) => s + p.messages, 0) };
   }
 
+  /** The offset `group` committed on a topic's partition, or null when it committed none. */
+  async committedOffset(group: string, name: string, partition: number): Promise<number | null> {
+    const topic = this.topic(name);
+    const got = await this.call(() => this.admin.fetchOffsets({ groupId: group, topics: [topic] }), topic);
+    const p = got.find((t) => t.topic === topic)?.partitions.find((x) => x.partition === partition);
+    const n = p === undefined ? -1 : Number(p.offset);
+    return n >= 0 ? n : null;
+  }
+
   /** Deletes the topics that exist; returns the names deleted (missing ones are skipped). */
   async deleteTopics(names: string | string[]): Promise<string[]> {
     const topics = (Array.isArray(names) ? names : [names]).map((n) => this.topic(n));

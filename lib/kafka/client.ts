@@ -19,7 +19,7 @@ const LEVELS: Record<KafkaLogLevel, KafkaJsLevel> = {
 
 // Errors kafkajs logs and then retries (or that streamlab reports itself as a KafkaError): at the
 // default level they are noise. Shown from `warn` on.
-const TRANSIENT = /coordinator is loading|coordinator is not available|not the correct coordinator|leadership election|no leader|does not host this topic-partition|group is rebalancing|Connection error|ECONNREFUSED|ENOTFOUND|Connection timeout|Closed connection|Crash:|Failed to connect|rejected with error|not reachable/i;
+const TRANSIENT = /coordinator is loading|another concurrent operation on the same transaction|coordinator is not available|not the correct coordinator|leadership election|not the leader for that topic-partition|no leader|does not host this topic-partition|group is rebalancing|Connection error|ECONNREFUSED|ENOTFOUND|Connection timeout|Closed connection|Crash:|Failed to connect|rejected with error|not reachable/i;
 
 /** kafkajs logger: one line per entry on stderr, transient errors hidden at level `error`. */
 export function quietLogCreator(level: KafkaLogLevel): logCreator {

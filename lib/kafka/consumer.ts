@@ -36,6 +36,13 @@ export interface SubscribeOptions extends KafkaOptions {
   partition?: number;
   /** With `partition`: the first offset to read. */
   offset?: number;
+  /**
+   * Single topic: per partition, the first offset to read (a checkpointed query resumes there).
+   * Partitions not listed start per `from`, or are not read at all with `onlyListed`.
+   */
+  startOffsets?: Record<number, number>;
+  /** With `startOffsets`: read only the partitions it lists. */
+  onlyListed?: boolean;
   /** Parse values as JSON (default true; non-JSON text is kept as a string). */
   parseJson?: boolean;
   /** Messages buffered before fetching pauses (default 1000). */
@@ -106,6 +113,10 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   private closing: Promise<void> | undefined;
   private readonly cleanups: Array<() => void> = [];
   private consumed = 0;
+  /** Per `topic\u0000partition`: the offset after the last record fetched and delivered (control records included). */
+  private readonly reached = new Map<string, number>();
+  /** Partitions paused in the middle of a fetched batch: its end-of-batch offset says nothing about delivery. */
+  private readonly pausedMidBatch = new Set<string>();
 
   /** @internal use {@link subscribe} */
   constructor(readonly config: KafkaConfig, private readonly consumer: Consumer, topics: string[], group: string, ephemeral: boolean, private readonly parseJson: boolean, private readonly bufferSize: number, private readonly filter?: (m: ConsumedMessage) => boolean) {
@@ -125,8 +136,37 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     const m = toConsumedMessage(p.topic, p.partition, p.message, this.parseJson);
     if (this.filter && !this.filter(m)) return;
     this.buffer.push(m);
-    if (this.buffer.length >= this.bufferSize) this.resumes.push(p.pause());
+    if (this.buffer.length >= this.bufferSize) {
+      this.resumes.push(p.pause());
+      this.pausedMidBatch.add(`${p.topic}\u0000${p.partition}`);
+    }
     this.wake(this.waiters);
+  }
+
+  /**
+   * @internal kafkajs's end-of-batch event: every record of the fetched batch up to `lastOffset`
+   * was delivered to the buffer or was not a message (a transaction marker, an aborted record). A
+   * reader uses it to tell that a partition written in transactions is read to its end, where the
+   * last offset is a commit marker that never arrives as a message.
+   */
+  batchEnded(topic: string, partition: number, lastOffset: string | number | null): void {
+    const key = `${topic}\u0000${partition}`;
+    if (this.pausedMidBatch.delete(key) || lastOffset === null) return;
+    const next = Number(lastOffset) + 1;
+    if (next > (this.reached.get(key) ?? 0)) this.reached.set(key, next);
+    this.wake(this.waiters);
+  }
+
+  /**
+   * True when every record of `partition` before `end` was handed out by `next()` (or was a
+   * transaction marker): a bounded reader is done with it.
+   */
+  readPast(topic: string, partition: number, end: number): boolean {
+    const key = `${topic}\u0000${partition}`;
+    const handed = this.positions.get(key)?.offset ?? 0;
+    if (handed >= end) return true;
+    if ((this.reached.get(key) ?? 0) < end) return false;
+    return !this.buffer.some((m) => m.partition === partition && m.topic === topic);
   }
 
   /** @internal */
@@ -165,16 +205,17 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   }
 
   /**
-   * The next message, or undefined after `timeoutMs` or once closed. Throws the KafkaError that
-   * stopped the consumer, if any.
+   * The next message, or undefined after `timeoutMs`, once closed, or (with `until`) as soon as the
+   * buffer is empty and `until()` holds. Throws the KafkaError that stopped the consumer, if any.
    *
    * @example
    * const m = await sub.next(5000);
    * if (m) console.log(m.partition, m.offset, m.key, m.value);
    */
-  async next(timeoutMs = Infinity): Promise<ConsumedMessage | undefined> {
+  async next(timeoutMs = Infinity, until?: () => boolean): Promise<ConsumedMessage | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.buffer.length === 0 && until?.()) return undefined;
       const m = this.buffer.shift();
       if (m) {
         if (this.resumes.length > 0 && this.buffer.length <= this.bufferSize / 2 && !this.closing) for (const resume of this.resumes.splice(0)) resume();
@@ -309,6 +350,10 @@ function resolveSubscribeOptions(options: SubscribeOptions): { config: KafkaConf
     if (names.length !== 1) throw new OptionError("partition", options.partition, "reading one partition needs exactly one topic");
   }
   if (options.offset !== undefined) positiveInt("offset", options.offset, 0, 0);
+  if (options.startOffsets !== undefined) {
+    if (names.length !== 1 || options.partition !== undefined) throw new OptionError("startOffsets", options.startOffsets, "start offsets need exactly one topic and no partition option");
+    for (const [p, off] of Object.entries(options.startOffsets)) { positiveInt("startOffsets partition", Number(p), 0, 0); positiveInt(`startOffsets[${p}]`, off, 0, 0); }
+  }
   if (options.signal?.aborted) throw new OptionError("signal", "aborted", "the signal is already aborted");
   for (const name of names) topicName(name, config); // bad names fail before any network call
   return { config, names, from, bufferSize };
@@ -345,7 +390,8 @@ async function topicLayouts(config: KafkaConfig, names: string[], withLayout: bo
  */
 export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscription> {
   const { config, names, from, bufferSize } = resolveSubscribeOptions(options);
-  const { topics, layout } = await topicLayouts(config, names, from === "latest" || options.partition !== undefined);
+  const starts = options.startOffsets;
+  const { topics, layout } = await topicLayouts(config, names, from === "latest" || options.partition !== undefined || starts !== undefined);
   if (options.partition !== undefined) {
     const parts = layout.get(topics[0])!;
     if (!parts.some((p) => p.partition === options.partition)) throw new OptionError("partition", options.partition, `topic ${topics[0]} has partitions 0-${parts.length - 1}`);
@@ -366,6 +412,7 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
   const filter = only === undefined ? undefined : (m: ConsumedMessage) => m.partition === only && (startAt === undefined || m.offset >= startAt);
   const sub = new KafkaSubscription(config, consumer, topics, group, ephemeral, options.parseJson ?? true, bufferSize, filter);
   consumer.on(consumer.events.CRASH, (ev) => sub.fail(ev.payload.error));
+  consumer.on(consumer.events.END_BATCH_PROCESS, (ev) => sub.batchEnded(ev.payload.topic, ev.payload.partition, ev.payload.lastOffset));
   try {
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: from === "earliest" });
@@ -378,6 +425,13 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
       consumer.seek({ topic, partition: only, offset: String(startAt ?? (from === "latest" ? part.high : part.low)) });
       const others = layout.get(topic)!.map((p) => p.partition).filter((p) => p !== only);
       if (others.length > 0) consumer.pause([{ topic, partitions: others }]);
+    } else if (starts !== undefined) {
+      const topic = topics[0];
+      const parts = layout.get(topic)!.map((p) => p.partition);
+      for (const p of parts) if (starts[p] !== undefined) consumer.seek({ topic, partition: p, offset: String(starts[p]) });
+      const others = parts.filter((p) => starts[p] === undefined);
+      if (options.onlyListed && others.length > 0) consumer.pause([{ topic, partitions: others }]);
+      else if (from === "latest" && ephemeral) for (const p of layout.get(topic)!) if (starts[p.partition] === undefined) consumer.seek({ topic, partition: p.partition, offset: String(p.high) });
     } else if (from === "latest" && ephemeral) {
       for (const [topic, parts] of layout) for (const p of parts) consumer.seek({ topic, partition: p.partition, offset: String(p.high) });
     }

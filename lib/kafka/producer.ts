@@ -21,6 +21,19 @@ export interface ProducerOptions extends KafkaOptions {
   createTopics?: boolean;
   /** Partitions of topics the producer creates (default 3). */
   partitions?: number;
+  /**
+   * Makes the producer transactional ({@link KafkaProducer.sendTransaction}): a stable id per
+   * writer, so that a restarted writer fences its dead predecessor and aborts its open transaction.
+   */
+  transactionalId?: string;
+}
+
+/** A consumer-group offset committed inside a transaction: the writer's own record of what it wrote. */
+export interface TransactionMarker {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 /** Bytes of keys and values per produce request: well below the broker's default 1 MiB limit. */
@@ -70,7 +83,10 @@ export class KafkaProducer {
     const admin = await KafkaAdmin.connect(config); // probes the brokers first: BROKER_UNREACHABLE in seconds
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
-    const producer = createClient(config, 8).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 } });
+    const producer = createClient(config, 8).producer({
+      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
+      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+    });
     try {
       await producer.connect();
     } catch (e) {
@@ -100,19 +116,71 @@ export class KafkaProducer {
     const topic = this.topic(name);
     if (messages.length === 0) return [];
     const meta = await this.partitions(topic);
-    const routed = messages.map((m) => ({
+    const routed = messages.map((m) => this.route(topic, meta, m));
+    const reports = await this.sendRouted(this.producer, topic, routed);
+    this.acknowledged(topic, reports);
+    return reports;
+  }
+
+  /**
+   * Sends messages to one topic in one Kafka transaction (needs `transactionalId`), with `marker`
+   * committed in the same transaction: consumers reading committed messages (kafkajs's default,
+   * `read_committed`) see all of them once the call resolves, or none if it fails. A restart reads
+   * the marker back ({@link committedOffset}) to learn what was written. `beforeCommit` runs
+   * between the sends and the commit (fault injection in tests).
+   *
+   * @example
+   * await producer.sendTransaction("DoeJane-windowed", messages, { group: "streamlab-sink-…", topic: "DoeJane-windowed", partition: 0, offset: batchId + 1 });
+   */
+  async sendTransaction(name: string, messages: OutgoingMessage[], marker?: TransactionMarker, beforeCommit?: () => void): Promise<DeliveryReport[]> {
+    if (this.closed) throw new KafkaError("KAFKA", "This producer is closed; connect a new one.");
+    if (this.options.transactionalId === undefined) throw new KafkaError("KAFKA", "sendTransaction needs a transactional producer: connect with { transactionalId }.");
+    const topic = this.topic(name);
+    const meta = messages.length === 0 ? [] : await this.partitions(topic);
+    const routed = messages.map((m) => this.route(topic, meta, m));
+    let txn;
+    try {
+      txn = await this.producer.transaction();
+    } catch (e) {
+      throw asKafkaError(e, this.config, topic);
+    }
+    try {
+      const reports = await this.sendRouted(txn, topic, routed);
+      if (marker !== undefined) await txn.sendOffsets({ consumerGroupId: marker.group, topics: [{ topic: marker.topic, partitions: [{ partition: marker.partition, offset: String(marker.offset) }] }] });
+      beforeCommit?.();
+      await txn.commit();
+      this.acknowledged(topic, reports);
+      return reports;
+    } catch (e) {
+      await txn.abort().catch(() => {});
+      throw asKafkaError(e, this.config, topic);
+    }
+  }
+
+  /** The offset `group` committed on `topic`'s `partition` (a transaction marker), or null. */
+  async committedOffset(group: string, topic: string, partition: number): Promise<number | null> {
+    return this.admin.committedOffset(group, this.topic(topic), partition);
+  }
+
+  private route(topic: string, meta: Array<{ partitionId: number; leader: number }>, m: OutgoingMessage) {
+    return {
       key: m.key,
       value: m.value,
       ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
       partition: m.partition ?? this.partitioner({ topic, partitionMetadata: meta, message: { key: m.key, value: m.value } }),
-    }));
+    };
+  }
+
+  /**
+   * One request per chunk: a whole replayed partition can exceed the broker's message.max.bytes
+   * (1 MiB by default). Chunks go out one after another, so each partition keeps its order.
+   */
+  private async sendRouted(sender: Pick<Producer, "send">, topic: string, routed: ReturnType<KafkaProducer["route"]>[]): Promise<DeliveryReport[]> {
     const reports: DeliveryReport[] = [];
-    // One request per chunk: a whole replayed partition can exceed the broker's message.max.bytes
-    // (1 MiB by default). Chunks go out one after another, so each partition keeps its order.
     for (const chunk of chunksOfBytes(routed, REQUEST_BYTES)) {
       let metadata;
       try {
-        metadata = await this.producer.send({ topic, acks: -1, messages: chunk });
+        metadata = await sender.send({ topic, acks: -1, messages: chunk });
       } catch (e) {
         throw asKafkaError(e, this.config, topic);
       }
@@ -125,13 +193,17 @@ export class KafkaProducer {
         reports.push({ topic, partition: m.partition, offset: (base.get(m.partition) ?? NaN) + i, key: m.key });
       }
     }
+    return reports;
+  }
+
+  /** Counts acknowledged messages and calls `onDelivery`. */
+  private acknowledged(topic: string, reports: DeliveryReport[]): void {
     const next = new Map<number, number>();
     for (const r of reports) next.set(r.partition, (next.get(r.partition) ?? 0) + 1);
     for (const [partition, n] of next) this.count(`${topic}[${partition}]`, n);
-    this.count(topic, routed.length);
-    this.total += routed.length;
+    this.count(topic, reports.length);
+    this.total += reports.length;
     if (this.options.onDelivery) for (const r of reports) this.options.onDelivery(r);
-    return reports;
   }
 
   /**
@@ -142,6 +214,11 @@ export class KafkaProducer {
    */
   sendFrame(name: string, frame: pl.DataFrame, options: FrameToMessagesOptions = {}, signal?: AbortSignal): Promise<DeliveryReport[]> {
     return this.send(name, frameToMessages(frame, options), signal);
+  }
+
+  /** Creates the topic when it is missing (unless `createTopics: false`; then TOPIC_MISSING). */
+  async ensureTopic(name: string): Promise<void> {
+    await this.partitions(this.topic(name));
   }
 
   /** Ensures the topic exists (unless `createTopics: false`) and returns its partition layout. */

@@ -59,23 +59,43 @@ export async function readTopicMessages(name: string, options: ReadTopicOptions 
       .map((p) => [p.partition, { start: Math.max(p.low, options.offset ?? p.low), end: p.high }] as const)
       .filter(([, r]) => r.start < r.end),
   );
-  const out: ConsumedMessage[] = [];
-  if (due.size === 0 || limit === 0) return out;
+  if (due.size === 0 || limit === 0) return [];
+  return readRanges(topic, due, { ...config, limit, idleTimeoutMs, parseJson: options.parseJson, signal: options.signal });
+}
 
-  const single = options.partition !== undefined ? { partition: options.partition, offset: due.get(options.partition)!.start } : {};
-  const sub = await subscribe({ ...config, topics: [topic], from: "earliest", parseJson: options.parseJson, signal: options.signal, ...single });
+/** Per partition, the offsets to read: [start, end). */
+export type OffsetRanges = Map<number, { start: number; end: number }>;
+
+/**
+ * The messages of `topic` in the given offset ranges (a checkpointed query re-reading a logged
+ * batch), sorted by partition then offset. A range may end on a transaction marker (a topic written
+ * in transactions): the consumer's position past it ends the range, not a message at `end - 1`.
+ * Only committed messages are returned (read_committed).
+ */
+export async function readRanges(topic: string, ranges: OffsetRanges, options: KafkaOptions & { limit?: number; idleTimeoutMs?: number; parseJson?: boolean; signal?: AbortSignal } = {}): Promise<ConsumedMessage[]> {
+  const config = resolveConfig(options);
+  const limit = options.limit ?? Infinity;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  const due: OffsetRanges = new Map([...ranges].filter(([, r]) => r.start < r.end));
+  const out: ConsumedMessage[] = [];
+  if (due.size === 0) return out;
+  const startOffsets = Object.fromEntries([...due].map(([p, r]) => [p, r.start]));
+  const sub = await subscribe({ ...config, topics: [topic], from: "earliest", parseJson: options.parseJson, signal: options.signal, startOffsets, onlyListed: true });
+  const finished = () => {
+    for (const [p, r] of due) if (sub.readPast(topic, p, r.end)) due.delete(p);
+    return due.size === 0;
+  };
   try {
-    while (due.size > 0 && out.length < limit) {
-      const m = await sub.next(idleTimeoutMs);
+    while (!finished() && out.length < limit) {
+      const m = await sub.next(idleTimeoutMs, finished);
       if (m === undefined) {
-        if (sub.closed) break; // aborted: return what was read
+        if (sub.closed || due.size === 0) break; // aborted (return what was read), or read to the end
         const left = [...due].map(([p, r]) => `partition ${p} up to offset ${r.end - 1}`).join(", ");
         throw new KafkaError("KAFKA", `Reading ${topic} on ${config.bootstrap}: nothing arrived for ${idleTimeoutMs} ms while ${left} were still due (broker busy? raise idleTimeoutMs).`, { retriable: true, context: { broker: config.bootstrap, topic } });
       }
       const r = due.get(m.partition);
       if (r === undefined || m.offset < r.start || m.offset >= r.end) continue;
       out.push(m);
-      if (m.offset >= r.end - 1) due.delete(m.partition);
     }
   } finally {
     await sub.close();

@@ -6,4 +6,6 @@ export * from "./options";
 export * from "./scheduler";
 export * from "./batches";
 export * from "./summary";
+export * from "./progress-log";
+export * from "./resume";
 export * from "./replay";

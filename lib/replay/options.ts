@@ -1,8 +1,11 @@
+import path from "node:path";
 import { OptionError } from "../errors";
 import { oneOf, optionalBoolean, positiveInt, positiveNumber } from "../options";
 import { discoverDataset, readPartition } from "../dataset";
 import type { DatasetScan, Partition, PartitionData } from "../dataset/types";
 import { systemClock, type Clock } from "./clock";
+import { defaultProgressLog } from "./progress-log";
+import type { ResumableOption } from "./resume";
 import type { ReplayProgress, ReplaySink } from "./types";
 
 /** How releases are timed: by partition folder time, or by each row's own `offset`. */
@@ -47,6 +50,17 @@ export interface ReplayOptions {
   clock?: Clock;
   /** Where partitions come from. Default: lib/dataset (`discoverDataset`, `readPartition`). */
   reader?: DatasetReader;
+  /**
+   * Continue the interrupted run recorded in `progressLog`: skip every release it had acknowledged
+   * and publish the rest with the same event times. `data`, `speed`, `start`, `schedule` and `loop`
+   * left out take the log's values; different ones (or other sinks) are refused. Default false.
+   */
+  resume?: boolean;
+  /**
+   * The JSON file where the run records, after each release every sink acknowledged, how far it got.
+   * Default `results/replay/<sink names>-progress.json` (e.g. `files-progress.json`); false keeps none.
+   */
+  progressLog?: string | false;
 }
 
 export interface ResolvedReplayOptions {
@@ -63,6 +77,11 @@ export interface ResolvedReplayOptions {
   onProgress: ((progress: ReplayProgress) => void) | undefined;
   clock: Clock;
   reader: DatasetReader;
+  resume: boolean;
+  /** Absolute path of the progress log, or undefined with `progressLog: false`. */
+  progressLog: string | undefined;
+  /** The options left to their default, which a resumed run takes from the progress log instead. */
+  unset: ReadonlySet<ResumableOption>;
 }
 
 export const REPLAY_DEFAULTS = { data: "data/bdd", speed: 1 as ReplaySpeed, loop: false, schedule: "partition" as ReplaySchedule };
@@ -134,5 +153,11 @@ export function resolveReplayOptions(options: ReplayOptions): ResolvedReplayOpti
   if (typeof clock?.now !== "function" || typeof clock?.sleepUntil !== "function") throw new OptionError("clock", typeof clock, "a Clock with now() and sleepUntil(t, signal)");
   const reader = options.reader ?? datasetReader;
   if (typeof reader?.discover !== "function" || typeof reader?.read !== "function") throw new OptionError("reader", typeof reader, "a DatasetReader with discover(root) and read(partition)");
-  return { data, sinks, speed, startMs, loop, timeLimit, maxEvents, schedule, signal, onProgress, clock, reader };
+  const resume = optionalBoolean("resume", options.resume, false);
+  const log = options.progressLog;
+  if (log !== undefined && log !== false && (typeof log !== "string" || log.trim() === "")) throw new OptionError("progressLog", log, 'a file path such as "results/replay/files-progress.json", or false to keep no log');
+  if (resume && log === false) throw new OptionError("resume", resume, "false when progressLog is false: a run resumes from its progress log");
+  const progressLog = log === false ? undefined : path.resolve(log ?? defaultProgressLog(sinks));
+  const unset = new Set((["data", "speed", "start", "schedule", "loop"] as const).filter((k) => options[k] === undefined));
+  return { data, sinks, speed, startMs, loop, timeLimit, maxEvents, schedule, signal, onProgress, clock, reader, resume, progressLog, unset };
 }

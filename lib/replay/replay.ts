@@ -1,8 +1,10 @@
-import { DataError } from "../errors";
+import { DataError, OptionError } from "../errors";
 import { TABLES, type Skipped, type Table } from "../dataset/types";
 import { partitionBatch, rowBatches, yieldToEventLoop } from "./batches";
 import { LatenessRecorder } from "./lateness";
 import { resolveReplayOptions, type ReplayOptions, type ResolvedReplayOptions } from "./options";
+import { freshLog, prepareProgressLogDir, ProgressTracker, readProgressLog, sinkRecords, type ReplayProgressLog, type ReleaseMark } from "./progress-log";
+import { checkDataset, datasetFingerprint, isAcknowledged, reconcileOptions, recordedState } from "./resume";
 import { ReplayScheduler, type LoadEntry, type ReleaseEntry } from "./scheduler";
 import type { ReleaseBatch, ReplayProgress, ReplayStopReason, ReplaySummary, ReplayTableStats } from "./types";
 
@@ -59,11 +61,18 @@ export class Replay {
   }
 
   private async execute(): Promise<ReplaySummary> {
-    const o = this.options;
+    // With `resume`, the interrupted run's log decides the options left out (and refuses others).
+    const log = this.options.resume ? await readResumeLog(this.options.progressLog!) : undefined;
+    const o = log ? reconcileOptions(this.options, log, this.options.progressLog!) : this.options;
     const signal = o.signal ? AbortSignal.any([o.signal, this.controller.signal]) : this.controller.signal;
     const { clock, sinks, speed } = o;
 
     const scan = await o.reader.discover(o.data);
+    const fingerprint = datasetFingerprint(scan);
+    if (log) checkDataset(log, fingerprint, o.progressLog!);
+    /** Every release ordered at or before it went out and was acknowledged: this run skips them. */
+    const acked = log?.last ?? null;
+    const marks = new WeakMap<ReleaseBatch, ReleaseMark>();
     const skipped = new Map<string, Skipped>();
     const noteSkipped = (list: Skipped[]): void => list.forEach((s) => skipped.has(s.path) || skipped.set(s.path, s));
     noteSkipped(scan.skipped);
@@ -72,6 +81,8 @@ export class Replay {
       throw new DataError("NO_DATA", scan.root, 'has no t=SSS.S partitions with parquet files to replay; check --data or run "npx streamlab generate".');
     }
 
+    // Resumed, `o.startMs` is the interrupted run's start instant (from the log): every row gets
+    // the event time it would have had.
     const startMs = Math.round(o.startMs ?? clock.now());
     const tables = emptyTables();
     const lateness = new LatenessRecorder();
@@ -80,6 +91,7 @@ export class Replay {
     let loops = 0;
     let loadLoop = 0;
     let rowsLoadedThisLoop = 0;
+    let skippedLoadThisLoop = false;
     let stopReason: ReplayStopReason = "completed";
 
     // Reads run in the background while the loop waits for the next due moment. Between files
@@ -101,6 +113,9 @@ export class Replay {
       const batches = o.schedule === "row" ? await rowBatches(data, startMs, entry.loop, entry.shift, pause) : [await partitionBatch(data, startMs, entry.loop, entry.shift, pause)];
       for (const batch of batches) {
         if (batch === undefined) continue;
+        const mark: ReleaseMark = { table: batch.table, partition: batch.partition, loop: batch.loop, dueOffset: batch.dueOffset, time: entry.partition.time };
+        if (isAcknowledged(mark, acked)) continue; // sent by the interrupted run
+        marks.set(batch, mark);
         // Do the costly part of delivery now, while waiting, so the due moment only publishes.
         for (const sink of sinks) if (sink.prepare) await sink.prepare(batch, pause);
         scheduler.release(batch, origin);
@@ -111,9 +126,19 @@ export class Replay {
         // Loads of a new pass start once the previous pass is read: then check it had rows at all,
         // else looping would spin forever releasing nothing.
         await drain();
-        if (rowsLoadedThisLoop === 0) throw new DataError("NO_DATA", scan.root, "has no readable rows in any partition (see the skipped files); nothing to replay.");
+        if (rowsLoadedThisLoop === 0 && !skippedLoadThisLoop) throw new DataError("NO_DATA", scan.root, "has no readable rows in any partition (see the skipped files); nothing to replay.");
         loadLoop = entry.loop;
         rowsLoadedThisLoop = 0;
+        skippedLoadThisLoop = false;
+      }
+      // Resuming with the partition schedule: a partition is one release, due at its time, so one
+      // the interrupted run already sent is not even read.
+      if (acked && o.schedule === "partition") {
+        const dueOffset = entry.partition.time + entry.shift;
+        if (isAcknowledged({ table: entry.table, partition: entry.partition.name, loop: entry.loop, dueOffset, time: entry.partition.time }, acked)) {
+          skippedLoadThisLoop = true;
+          return;
+        }
       }
       // With the row schedule a partition may hold rows due a little before its time (up to
       // 0.045 s in the course's data): allow ROW_SLACK_SECONDS; earlier rows go out late, not lost.
@@ -159,15 +184,30 @@ export class Replay {
     const opened: typeof sinks = [];
     let failure: unknown;
     let t0 = clock.now();
+    let wallStart = t0;
+    // A resumed run re-anchors its schedule on its first release: due at once, the following ones
+    // at their original distance from it.
+    let anchored = log === undefined;
+    let tracker: ProgressTracker | undefined;
     try {
+      if (o.progressLog !== undefined) {
+        await prepareProgressLogDir(o.progressLog);
+        tracker = new ProgressTracker(o.progressLog, log ?? freshLog(o, scan.root, fingerprint, startMs, sinkRecords(sinks)));
+        // A fresh run replaces an older log before its sinks open (the file sink clears input/ then):
+        // a resume after a crash in between must not skip releases of that older run.
+        if (!log) await tracker.save(sinks);
+      }
       for (const sink of sinks) {
-        await sink.open();
+        await sink.open(log ? { resume: { state: recordedState(log, sink) } } : undefined);
         opened.push(sink);
       }
+      // The sinks' starting points (Kafka: where each partition ends), before the first release.
+      if (!log) await tracker?.save(sinks);
       // Read the first partitions before the clock starts, so the first release is on time.
       for (let n = scheduler.peek(); n?.kind === "load" && n.at < earliestInflight(); n = scheduler.peek()) await startLoad(scheduler.next() as LoadEntry);
       await drain();
       t0 = clock.now();
+      wallStart = t0;
       const deadline = o.timeLimit === undefined ? Infinity : t0 + o.timeLimit * 1000;
       for (;;) {
         settle();
@@ -201,6 +241,10 @@ export class Replay {
           group.push(scheduler.next() as ReleaseEntry);
         }
         if (speed !== "max") {
+          if (!anchored) {
+            t0 = clock.now() - (entry.at * 1000) / speed;
+            anchored = true;
+          }
           const due = t0 + (entry.at * 1000) / speed;
           let open = (): void => undefined;
           gate = { due: Math.min(due, deadline), passed: new Promise<void>((resolve) => (open = resolve)), open };
@@ -222,16 +266,19 @@ export class Replay {
         } else {
           await publish(group);
         }
+        // Every sink acknowledged the group: record it before the next release goes out.
+        await tracker?.acknowledge(group.map((e) => marks.get(e.batch)!), sinks);
         for (const e of group) {
           count(e);
-          this.latest = progressOf(e.batch, tables, releases, clock.now() - t0, speed === "max" ? null : lateness);
+          this.latest = progressOf(e.batch, tables, releases, clock.now() - wallStart, speed === "max" ? null : lateness);
           o.onProgress?.(this.latest);
         }
       }
+      await tracker?.finish(stopReason, sinks);
     } catch (e) {
       failure = e;
     }
-    const wallMs = clock.now() - t0;
+    const wallMs = clock.now() - wallStart;
     // Never leave a read running behind a stopped or failed run (it would write into staging/).
     await Promise.all(inflight.map((l) => l.done));
     for (const sink of opened.reverse()) {
@@ -263,8 +310,19 @@ export class Replay {
       stoppedEarly: stopReason !== "completed",
       stopReason,
       sinks: Object.fromEntries(sinks.map((s) => [s.name, s.stats()])),
+      progressLog: o.progressLog ?? null,
+      resumedAfter: log ? log.released : null,
     };
   }
+}
+
+/** The log a resumed run continues. @throws OptionError (`resume`) when there is none */
+async function readResumeLog(file: string): Promise<ReplayProgressLog> {
+  const log = await readProgressLog(file);
+  if (log === undefined) {
+    throw new OptionError("resume", true, `a progress log to resume from, but ${file} does not exist: run without --resume (resume: false) to start a fresh replay, or point --progress-log (progressLog) at the interrupted run's log`);
+  }
+  return log;
 }
 
 function totalOf(tables: Record<Table, ReplayTableStats>, k: keyof ReplayTableStats): number {
@@ -294,10 +352,13 @@ function progressOf(batch: ReleaseBatch, tables: Record<Table, ReplayTableStats>
  * @param options.sinks one or more sinks (required), e.g. `new FileSink({ out: "results/stream" })`
  * @param options.speed 1 = real time (default), 10 = ten times faster, "max" = no waiting
  * @param options.start event time of offset 0 (ISO-8601 or Date; default now)
+ * @param options.resume continue the run recorded in `options.progressLog` after its last acknowledged release (default false)
  * @example
  * const summary = await replay({ data: "data/bdd", sinks: new FileSink(), speed: "max", start: "2020-01-01T00:00:00Z" });
  * summary.tables.locations.rows; // 478 on the course's sample
  * summary.lateness;              // null at speed "max"; { p50Ms, p99Ms, maxMs, ... } otherwise
+ * // after a crash: the same sinks, the rest of the releases, the same event times
+ * await replay({ sinks: new FileSink(), resume: true });
  */
 export function replay(options: ReplayOptions): Promise<ReplaySummary> {
   return new Replay(options).run();

@@ -33,6 +33,8 @@ export function formatSummary(s: ReplaySummary): string {
   }
   lines.push(`  ${"total".padEnd(14)} ${int(s.rows).padStart(10)} rows  ${int(s.files).padStart(6)} files  ${int(s.partitions).padStart(5)} partitions  ${int(s.releases).padStart(7)} releases`);
   if (s.lastOffset !== null) lines.push(`  last offset    ${s.lastOffset.toFixed(3)} s`);
+  if (s.resumedAfter !== undefined && s.resumedAfter !== null) lines.push(`  resumed        after ${int(s.resumedAfter)} releases the interrupted run(s) had acknowledged (same start ${s.start})`);
+  if (s.progressLog) lines.push(`  progress log   ${s.progressLog}`);
   lines.push(
     s.lateness
       ? `  lateness       p50 ${ms(s.lateness.p50Ms)}  p99 ${ms(s.lateness.p99Ms)}  max ${ms(s.lateness.maxMs)}  (${int(s.lateness.count)} releases)`

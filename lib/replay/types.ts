@@ -19,12 +19,34 @@ export interface ReleaseBatch {
   rows: number;
 }
 
+/** What `open()` is told about the run (added with `resume`; a sink may ignore it). */
+export interface ReplaySinkOpenContext {
+  /**
+   * Set when the run continues an interrupted one (`resume`): keep what the destination already
+   * holds (the file sink does not clear `input/`). `state` is what the sink's `checkpoint()`
+   * returned after the last release every sink acknowledged (null when it has none).
+   */
+  resume?: { state: unknown };
+}
+
 /** A destination for released rows: the file stream, Kafka, or memory in tests. */
 export interface ReplaySink {
   /** Short name for summaries, e.g. `files` or `kafka`. */
   readonly name: string;
-  /** Prepares the destination (clears folders, connects, creates topics). */
-  open(): Promise<void>;
+  /**
+   * Optional (added with `resume`): where the rows go, stable from run to run (the file sink's
+   * output folder, Kafka's broker and topics). The progress log records it, and a resume into
+   * another destination is refused.
+   */
+  readonly destination?: string;
+  /** Prepares the destination (clears folders, connects, creates topics; keeps them when resuming). */
+  open(context?: ReplaySinkOpenContext): Promise<void>;
+  /**
+   * Optional (added with `resume`): the sink's position once everything written so far is
+   * acknowledged, as JSON (Kafka: the next offset of each topic partition). The progress log
+   * stores it after each release; a resumed run hands it back to `open()`.
+   */
+  checkpoint?(): unknown;
   /**
    * Optional (added with the replay run): does the costly part of delivering a batch ahead of its
    * due moment (the replay calls it when it reads the partition ahead), so that `write()` at the
@@ -102,4 +124,8 @@ export interface ReplaySummary {
   stopReason: ReplayStopReason;
   /** Each sink's own counters, by sink name. */
   sinks: Record<string, Record<string, number>>;
+  /** The progress log the run kept (absolute path), or null with `progressLog: false`. */
+  progressLog?: string | null;
+  /** With `resume`: releases acknowledged before this run (skipped by it); null for a fresh run. */
+  resumedAfter?: number | null;
 }

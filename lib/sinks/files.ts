@@ -1,7 +1,7 @@
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { OptionError, SinkError } from "../errors";
-import type { ReleaseBatch, ReplaySink } from "../replay/types";
+import type { ReleaseBatch, ReplaySink, ReplaySinkOpenContext } from "../replay/types";
 
 /** Options of the file-stream sink. */
 export interface FileSinkOptions {
@@ -49,6 +49,8 @@ interface Staged {
  *
  * At `open()` it clears `staging/` and `input/` (only those two folders), unless `keep` is set;
  * with `keep`, a file whose name is taken gets a `-1`, `-2`, … suffix so nothing is overwritten.
+ * A resumed run (`open({ resume })`) keeps `input/` too, and a file released again (the release in
+ * flight when the interrupted run died) replaces its same-named copy: it appears once.
  *
  * @example
  * const sink = new FileSink({ out: "results/stream" });
@@ -61,6 +63,9 @@ export class FileSink implements ReplaySink {
   readonly keep: boolean;
   readonly stagingDir: string;
   readonly inputDir: string;
+  /** The output folder (absolute): a resume must write to the same one. */
+  readonly destination: string;
+  private resuming = false;
   private readonly made = new Set<string>();
   private readonly pending = new Map<ReleaseBatch, Staged[]>();
   private counters = { batches: 0, files: 0, rows: 0 };
@@ -71,16 +76,19 @@ export class FileSink implements ReplaySink {
     this.keep = o.keep;
     this.stagingDir = path.join(this.out, "staging");
     this.inputDir = path.join(this.out, "input");
+    this.destination = this.out;
   }
 
-  async open(): Promise<void> {
+  async open(context: ReplaySinkOpenContext = {}): Promise<void> {
+    this.resuming = context.resume !== undefined;
     this.made.clear();
     this.pending.clear();
     this.counters = { batches: 0, files: 0, rows: 0 };
     for (const dir of [this.stagingDir, this.inputDir]) {
       try {
         // staging/ only ever holds leftovers of an interrupted run: always start it empty.
-        if (!this.keep || dir === this.stagingDir) await fs.rm(dir, { recursive: true, force: true });
+        // input/ holds what an interrupted run published: a resume adds to it.
+        if ((!this.keep && !this.resuming) || dir === this.stagingDir) await fs.rm(dir, { recursive: true, force: true });
         await fs.mkdir(dir, { recursive: true });
       } catch (e) {
         throw new SinkError(dir, `cannot prepare the output folder: ${describe(e)}. Check the --out path and its permissions.`, e);

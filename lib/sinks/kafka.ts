@@ -5,10 +5,12 @@ import { KafkaAdmin } from "../kafka/admin";
 import { resolveConfig } from "../kafka/config";
 import { frameToMessages } from "../kafka/messages";
 import { KafkaProducer } from "../kafka/producer";
+import { readTopicMessages } from "../kafka/read";
 import { topicName } from "../kafka/topics";
 import type { DeliveryReport, KafkaConfig, OutgoingMessage } from "../kafka/types";
 import type { Table } from "../dataset/types";
-import type { ReleaseBatch, ReplaySink } from "../replay/types";
+import type { ReleaseBatch, ReplaySink, ReplaySinkOpenContext } from "../replay/types";
+import { isKafkaSinkState, LandedMessages, landedRanges, type KafkaSinkState } from "./kafka-resume";
 
 /** Options of the replay's Kafka sink (plus the connection options of {@link KafkaOptions}). */
 export interface KafkaReplaySinkOptions extends KafkaOptions {
@@ -34,6 +36,10 @@ export const KAFKA_REPLAY_SINK_DEFAULTS = { partitions: KAFKA_DEFAULTS.partition
  * `write` resolves only once Kafka acknowledged every message of the batch, and at most
  * `maxInFlight` batches are sent at once, so a slow broker slows the replay instead of filling memory.
  *
+ * `checkpoint()` is the next offset of every topic partition; a resumed replay hands it back to
+ * `open({ resume })`, which reads what landed beyond it (the release in flight when the previous
+ * run died) and leaves those messages out when that release is sent again (see kafka-resume.ts).
+ *
  * @example
  * const sink = new KafkaSink({ firstName: "John", lastName: "Doe" });
  * const summary = await replay({ data: "data/bdd", sinks: sink, speed: 10 });
@@ -51,6 +57,9 @@ export class KafkaSink implements ReplaySink {
   private readonly queue: Array<() => void> = [];
   private batches = 0;
   private closed = false;
+  /** Next offset per partition, per topic: where the topics ended at open, moved on by every acknowledgement. */
+  private readonly next = new Map<string, Map<number, number>>();
+  private landed: LandedMessages | undefined;
 
   constructor(private readonly sinkOptions: KafkaReplaySinkOptions = {}) {
     this.config = resolveConfig(sinkOptions);
@@ -64,15 +73,34 @@ export class KafkaSink implements ReplaySink {
     this.topics = { locations: topicName("locations", this.config), accelerations: topicName("accelerations", this.config) };
   }
 
-  /** Connects (BROKER_UNREACHABLE within seconds if no broker answers) and creates missing topics. */
-  async open(): Promise<void> {
+  /** Broker and topics: a resumed replay must publish to the same ones. */
+  get destination(): string {
+    return `${this.config.bootstrap} ${this.topics.locations},${this.topics.accelerations}`;
+  }
+
+  /**
+   * Connects (BROKER_UNREACHABLE within seconds if no broker answers), creates missing topics and
+   * notes where each partition ends. Resuming, it reads back what landed after the recorded offsets.
+   */
+  async open(context: ReplaySinkOpenContext = {}): Promise<void> {
     if (this.producer) return;
     const admin = await KafkaAdmin.connect(this.config);
     try {
-      await admin.createTopics(Object.values(this.topics), { partitions: this.options.partitions, replicationFactor: this.options.replicationFactor });
+      const { created } = await admin.createTopics(Object.values(this.topics), { partitions: this.options.partitions, replicationFactor: this.options.replicationFactor });
+      for (const topic of Object.values(this.topics)) {
+        // A topic just created is empty (and asking its offsets this early only meets leader elections).
+        if (created.includes(topic)) {
+          this.next.set(topic, new Map(Array.from({ length: this.options.partitions }, (_, p) => [p, 0])));
+        } else {
+          const d = await admin.describeTopic(topic);
+          this.next.set(topic, new Map(d.partitions.map((p) => [p.partition, p.high])));
+        }
+      }
     } finally {
       await admin.close();
     }
+    const state = context.resume?.state;
+    if (isKafkaSinkState(state)) await this.readLanded(state);
     this.producer = await KafkaProducer.connect({ ...this.config, createTopics: false, onDelivery: this.sinkOptions.onDelivery });
   }
 
@@ -87,14 +115,36 @@ export class KafkaSink implements ReplaySink {
       if (!file.frame.columns.includes(this.options.keyField)) throw new OptionError("keyField", this.options.keyField, `a column of ${file.path} (${file.frame.columns.join(", ")})`);
       for (const m of frameToMessages(file.frame, { keyField: this.options.keyField })) messages.push(m);
     }
-    if (messages.length === 0) return;
+    const toSend = this.landed ? this.landed.take(topic, batch.dueOffset, messages) : messages;
+    if (toSend.length === 0) return;
     await this.acquire();
     try {
-      await producer.send(topic, messages);
+      const reports = await producer.send(topic, toSend);
+      const next = this.next.get(topic) ?? new Map<number, number>();
+      for (const r of reports) if (Number.isInteger(r.offset) && r.offset >= (next.get(r.partition) ?? 0)) next.set(r.partition, r.offset + 1);
+      this.next.set(topic, next);
       this.batches++;
     } finally {
       this.release();
     }
+  }
+
+  /** Next offset of every topic partition once all sent so far is acknowledged (the progress log stores it). */
+  checkpoint(): KafkaSinkState {
+    return { offsets: Object.fromEntries([...this.next].map(([topic, parts]) => [topic, Object.fromEntries([...parts].map(([p, n]) => [String(p), n]))])) };
+  }
+
+  /** Reads the messages beyond the recorded offsets: those of the release in flight when the interrupted run died. */
+  private async readLanded(state: KafkaSinkState): Promise<void> {
+    const landed = new LandedMessages();
+    const { partitions: _p, replicationFactor: _r, keyField: _k, maxInFlight: _m, onDelivery: _d, ...connection } = this.sinkOptions;
+    for (const topic of Object.values(this.topics)) {
+      for (const range of landedRanges(topic, state.offsets[topic], this.next.get(topic) ?? new Map())) {
+        const got = await readTopicMessages(topic, { ...connection, partition: range.partition, offset: range.from, parseJson: false });
+        landed.add(topic, got.filter((m) => m.offset < range.to).map((m) => ({ key: m.key, value: m.raw })));
+      }
+    }
+    if (landed.size > 0) this.landed = landed;
   }
 
   private async acquire(): Promise<void> {
@@ -116,8 +166,12 @@ export class KafkaSink implements ReplaySink {
     await this.producer?.close();
   }
 
-  /** `batches` sent, `inFlightPeak` (most batches sending at once), `messages` acknowledged, per topic and per `topic[partition]`. */
+  /**
+   * `batches` sent, `inFlightPeak` (most batches sending at once), `messages` acknowledged, per topic
+   * and per `topic[partition]`; resumed, `alreadyDelivered`: messages found in Kafka and not sent again.
+   */
   stats(): Record<string, number> {
-    return { batches: this.batches, inFlightPeak: this.inFlightPeak, ...(this.producer?.stats() ?? { messages: 0 }) };
+    const resumed: Record<string, number> = this.landed ? { alreadyDelivered: this.landed.skipped } : {};
+    return { batches: this.batches, inFlightPeak: this.inFlightPeak, ...resumed, ...(this.producer?.stats() ?? { messages: 0 }) };
   }
 }

@@ -2,7 +2,7 @@
  * A query's checkpoint folder (semantics.md, "Checkpoints and exactly-once"; anchor: Spark's
  * checkpointLocation):
  *
- *   <dir>/metadata.json        what the query computes; a restart with another query is refused
+ *   <dir>/metadata.json        the checkpoint's id, and what the query computes (a restart with another query is refused)
  *   <dir>/offsets/<id>.json    the input of micro-batch <id> (its chunks' origins), written before it runs
  *   <dir>/commits/<id>         written once every sink holds the batch's output durably
  *   <dir>/state/<id>/          the processor's state after batch <id> (JSON + Arrow IPC frames)
@@ -10,6 +10,7 @@
  * Every file is written to a temp name and renamed into place (a snapshot folder too), so a crash
  * leaves either the old file or the new one, never a torn one.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import pl from "nodejs-polars";
@@ -57,14 +58,14 @@ export function describeDifferences(before: unknown, now: unknown, at = ""): str
 }
 
 export class Checkpoint {
-  private constructor(readonly dir: string) {}
+  /** @param id made when the folder is created: a sink's own record of written batches is keyed by it. */
+  private constructor(readonly dir: string, readonly id: string) {}
 
   /**
    * Opens `dir` for the query `description` (what it reads and computes): creates it on the first
    * run; on a restart, refuses a checkpoint written by a different query, naming what differs.
    */
   static async open(dir: string, description: unknown): Promise<Checkpoint> {
-    const cp = new Checkpoint(dir);
     const meta = path.join(dir, "metadata.json");
     try {
       for (const sub of ["offsets", "commits", "state"]) await fs.mkdir(path.join(dir, sub), { recursive: true });
@@ -72,10 +73,11 @@ export class Checkpoint {
       throw new CheckpointError(dir, `cannot create the folder (${(e as Error).message}); check the path and its permissions.`, { cause: e });
     }
     if (!existsSync(meta)) {
-      await writeAtomic(meta, JSON.stringify({ version: VERSION, query: description }, null, 2));
-      return cp;
+      const id = randomUUID();
+      await writeAtomic(meta, JSON.stringify({ version: VERSION, id, query: description }, null, 2));
+      return new Checkpoint(dir, id);
     }
-    let stored: { version?: number; query?: unknown };
+    let stored: { version?: number; id?: string; query?: unknown };
     try {
       stored = JSON.parse(await fs.readFile(meta, "utf8"));
     } catch (e) {
@@ -86,7 +88,11 @@ export class Checkpoint {
       throw new CheckpointError(dir, `it was written by a different query, so this one cannot resume from it:\n  ${diff.join("\n  ")}\n` +
         "Run the query as it was to resume, or start over: delete the folder (and the query's output), or give another checkpoint folder.", { context: { differences: diff } });
     }
-    return cp;
+    if (typeof stored.id !== "string") {
+      stored.id = randomUUID(); // a checkpoint from before ids: give it one now
+      await writeAtomic(meta, JSON.stringify({ version: VERSION, id: stored.id, query: stored.query }, null, 2));
+    }
+    return new Checkpoint(dir, stored.id);
   }
 
   /** The offsets log, oldest first. */

@@ -76,6 +76,12 @@ export interface CourseQueryOptions {
   /** Kafka source: most messages per micro-batch per topic (Spark's `maxOffsetsPerTrigger`); default 50,000. */
   maxOffsetsPerTrigger?: number;
   /**
+   * File source: the root of the dead-letter folders, `<deadLetter>/<table>/t=…/` (copies of bad files,
+   * rows without an event time, each with a reason file); default each table's `<input>/<table>/_dead-letter`.
+   * `false`: only count and report bad input (file and Kafka sources). The Kafka source writes to `<prefix>-dead-letter`.
+   */
+  deadLetter?: string | false;
+  /**
    * A checkpoint root folder: each streaming query keeps its progress in `<checkpoint>/<query>`
    * (`windowed`, `joined`, `simple-locations`, `simple-accelerations`), so running the same query
    * again resumes where it stopped (file source only). Default: none.
@@ -146,11 +152,12 @@ interface Resolved {
   how: JoinHow;
   trigger: Trigger;
   once: boolean;
+  deadLetter: string | false | undefined;
   /** The resolved connection, when Kafka is used (or a Kafka option was given). */
   kafka?: KafkaConfig;
 }
 
-function pathOption(option: string, value: unknown, fallback: string): string {
+function pathOption<F extends string | undefined>(option: string, value: unknown, fallback: F): string | F {
   return optionalString(option, value, fallback, "a folder path");
 }
 
@@ -177,9 +184,11 @@ export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryO
   const kafkaOptions: KafkaOptions = { bootstrap: o.bootstrap, preset: o.preset, topicPrefix: o.topicPrefix, firstName: o.firstName, lastName: o.lastName };
   const wantsKafka = source === "kafka" || sink === "kafka" || Object.values(kafkaOptions).some((v) => v !== undefined);
   const kafka = wantsKafka ? kafkaConfig({ ...kafkaOptions, clientId: "streamlab-query" }) : undefined; // validates host:port and the prefix
+  if (typeof o.deadLetter === "string" && source === "kafka") throw new OptionError("deadLetter", o.deadLetter, "a dead-letter folder is for the file source; the Kafka source writes bad messages to <prefix>-dead-letter (or give false to only count them)");
+  const deadLetter = o.deadLetter === false ? false : pathOption("deadLetter", o.deadLetter, undefined);
   if (o.sinks !== undefined && (!Array.isArray(o.sinks) || o.sinks.length === 0)) throw new OptionError("sinks", o.sinks, "expected a non-empty list of StreamSinks (or leave it out and use sink)");
   return {
-    source, sink, watermark, window: size, slide: o.slide, within, how, trigger, once, kafka,
+    source, sink, watermark, window: size, slide: o.slide, within, how, trigger, once, kafka, deadLetter,
     input: pathOption("input", o.input, COURSE_QUERY_DEFAULTS.input),
     output: pathOption("output", o.output, COURSE_QUERY_DEFAULTS.output),
   };
@@ -191,8 +200,9 @@ function topic(r: Resolved, name: string): string {
 }
 
 function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accelerations"): StreamSource {
-  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger });
-  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger });
+  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, ...(r.deadLetter === false ? { deadLetter: false } : {}) });
+  const deadLetter = typeof r.deadLetter === "string" ? path.join(r.deadLetter, table) : r.deadLetter;
+  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger, deadLetter });
 }
 
 /** The sink of one output: `sub` is the folder under the output root, `suffix` the topic suffix. */

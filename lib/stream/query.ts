@@ -3,6 +3,7 @@ import { CheckpointError, QueryError, isStreamlabError } from "../errors";
 import { Checkpoint, type OffsetEntry } from "./checkpoint";
 import { sleepFor } from "../replay/clock";
 import { resolveWriteStreamOptions, type ResolvedWriteStreamOptions, type WriteStreamOptions } from "./options";
+import { failpoint } from "./failpoints";
 import { describeQuery, type QueryPlan } from "./plan";
 import { BatchProcessor, type BatchResult } from "./processor";
 import { ProgressLog } from "./progress";
@@ -59,7 +60,7 @@ export class StreamingQuery {
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
     if (this.options.checkpointLocation !== undefined) {
       const cannot = plan.inputs.find((i) => i.source.replayable === undefined);
-      if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource).`, { context: { option: "checkpointLocation" } });
+      if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource) and the Kafka source (kafkaSource).`, { context: { option: "checkpointLocation" } });
     }
   }
 
@@ -132,7 +133,7 @@ export class StreamingQuery {
     try {
       const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
-        try { await sink.open({ resuming: this.resuming, checkpointed: this.checkpoint !== null }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
+        try { await sink.open({ resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
         opened.push(sink);
       }
       await this.resume(logged, signal);
@@ -185,7 +186,12 @@ export class StreamingQuery {
       if (got.length === 0 || signal.aborted) break;
       await this.runBatch(got, false, performance.now() - t0);
     }
-    if (!signal.aborted && this.processor.needsFlush) await this.runBatch([], true, 0);
+    if (!signal.aborted && (this.processor.needsFlush || this.unreportedSkips())) await this.runBatch([], true, 0);
+  }
+
+  /** A source passed over input (bad files, bad messages) that no progress record counted yet. */
+  private unreportedSkips(): boolean {
+    return this.sources.some((s) => s.skipped().filter((k) => k.code !== "NO_DATA").length > (this.skippedSoFar[s.name] ?? 0));
   }
 
   /**
@@ -219,7 +225,7 @@ export class StreamingQuery {
       await this.runBatch(batch, false, pollMs);
       pollMs = 0;
     }
-    if (!signal.aborted && this.processor.needsFlush) await this.runBatch([], true, 0);
+    if (!signal.aborted && (this.processor.needsFlush || this.unreportedSkips())) await this.runBatch([], true, 0);
   }
 
   /** Default and interval triggers: run until stopped or until every source is exhausted. */
@@ -318,6 +324,7 @@ export class StreamingQuery {
           throw new QueryError(`sink "${sink.name}" failed writing batch ${batchId}: ${message(e)}`, { cause: e, context: { sink: sink.name, batchId } });
         }
       }
+      failpoint("after-sinks", batchId, result.frame.height > 0);
       await cp?.commit(batchId);
     }
     const t2 = performance.now();

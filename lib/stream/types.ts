@@ -65,6 +65,12 @@ export interface SinkOpenContext {
   resuming: boolean;
   /** The query has a checkpoint: log each completed batch so readers see it once (file sinks). */
   checkpointed: boolean;
+  /**
+   * The checkpoint's identity (a random id made when the folder was created) and folder: a sink
+   * that keeps its own record of written batches (the Kafka sink's transactions) keys it by this id,
+   * so a checkpoint deleted to start over never meets an older run's record.
+   */
+  checkpoint?: { id: string; dir: string };
 }
 
 /** A destination for query output: parquet files, Kafka, console, memory. */

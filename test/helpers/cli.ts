@@ -55,15 +55,18 @@ export interface CliProcess {
 
 /**
  * Starts `streamlab <args>` as a child process (from source, through tsx) in the repository root;
- * `options.stdin` is written to its stdin (empty without it), `options.env` added to its environment.
+ * `options.stdin` is written to its stdin (empty without it), `options.env` added to its environment,
+ * `options.prefix` runs it through another command (e.g. `setpriv --reuid=65534 …` to drop root).
  *
  * @example
  * const cli = startCli(["query", "windowed", "--input", dir]);
  * cli.child.kill("SIGINT");
  * assert.equal(await cli.exited, 130);
  */
-export function startCli(args: string[], options: Pick<ProcessOptions, "stdin" | "env"> = {}): CliProcess {
-  const p = startProcess(process.execPath, ["-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))", "streamlab", ...args], options);
+export function startCli(args: string[], options: Pick<ProcessOptions, "stdin" | "env"> & { prefix?: string[] } = {}): CliProcess {
+  const node = [process.execPath, "-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))", "streamlab", ...args];
+  const [cmd, ...rest] = [...(options.prefix ?? []), ...node];
+  const p = startProcess(cmd, rest, options);
   return { child: p.child, out: p.stdout, err: p.stderr, exited: p.exited };
 }
 

@@ -16,7 +16,8 @@ import { FileSink } from "../../lib/sinks/files";
 import { joinedQuery, windowedQuery } from "../../lib/stream/queries";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
 import { uniformSource } from "../../lib/generate/random";
-import { startCli, waitUntil } from "../helpers/cli";
+import { startCli } from "../helpers/cli";
+import { afterLines, killRuns } from "../helpers/kill";
 
 const KILLS = 10;
 const OUTPUT = { windowed: "windowed", joined: "stream-joined" } as const;
@@ -45,23 +46,13 @@ describe("checkpoints survive kill -9 (real processes)", function () {
         await (kind === "windowed" ? windowedQuery : joinedQuery)({ input, output: reference, trigger: "once", maxFilesPerTrigger: 25, watermark: "30 seconds" }).awaitTermination();
         const out = path.join(root, `out-${kind}-${trigger}`), checkpoint = path.join(root, `ckpt-${kind}-${trigger}`);
         const args = ["query", kind, ...common(kind), "--output", out, "--checkpoint", checkpoint];
-        let killed = 0;
-        for (let k = 0; k < KILLS; k++) {
-          const cli = startCli(trigger === "once" ? [...args, "--once"] : args);
-          const batches = 1 + Math.floor(rand() * 4);
-          const lines = () => (cli.out().match(new RegExp(`^\\[${kind}\\] batch`, "gm")) ?? []).length;
-          let ended = false;
-          void cli.exited.then(() => { ended = true; });
-          await waitUntil(`${batches} batches of run ${k}`, () => ended || lines() >= batches);
-          await new Promise((r) => setTimeout(r, Math.floor(rand() * 60)));
-          if (!ended) {
-            cli.child.kill("SIGKILL");
-            killed++;
-          }
-          const code = await cli.exited;
-          assert.ok(code === -1 || code === 0, `run ${k} ended by itself with ${code}: ${cli.err()}`);
-          if (code === 0) break; // a once run that finished before its kill
-        }
+        const killed = await killRuns({
+          runs: KILLS,
+          args: () => (trigger === "once" ? [...args, "--once"] : args),
+          killable: (cli) => afterLines(cli, new RegExp(`^\\[${kind}\\] batch`, "gm"), 1 + Math.floor(rand() * 4)),
+          rand,
+          maxDelayMs: 60,
+        });
         assert.ok(killed >= 3, `only ${killed} runs were killed`);
         const last = startCli([...args, "--once"]);
         assert.equal(await last.exited, 0, last.err());

@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
-import { batchFileName, consoleSink, parquetSink, readParquetOutput } from "../../lib/stream/sinks";
+import { batchFileName, COMMIT_LOG, consoleSink, parquetSink, readParquetOutput } from "../../lib/stream/sinks";
 import type { BatchOutput, OutputMode } from "../../lib/stream/types";
 
 function windows(rides: string[], means: number[]): pl.DataFrame {
@@ -89,6 +89,33 @@ describe("parquetSink", () => {
     writeFileSync(blocker, "x");
     const sink = parquetSink({ dir: path.join(blocker, "out") });
     await assert.rejects(sink.open(), (e: unknown) => isStreamlabError(e, "SINK_IO") && String(e.context.path).startsWith(blocker));
+  });
+
+  it("a batch it cannot write raises SINK_IO naming the folder and the way out; the batch is not visible, and a resuming sink drops the temp files left", async () => {
+    const sink = parquetSink({ dir });
+    await sink.open({ resuming: false, checkpointed: true });
+    await sink.write(out(0, windows(["a"], [1])));
+    // A folder where batch 1's file goes: the rename onto it fails even for root (chmod would not stop root).
+    mkdirSync(path.join(dir, batchFileName(1), "x"), { recursive: true });
+    await assert.rejects(sink.write(out(1, windows(["b"], [2]))), (e: unknown) => {
+      assert.ok(isStreamlabError(e, "SINK_IO"));
+      assert.equal(e.context.path, dir);
+      assert.match(e.message, /could not write batch 1 \(.*\); no part of it is in the output\. Make the folder writable .* run the same command again: with a checkpoint \(--checkpoint\) it resumes at batch 1/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(path.join(dir, COMMIT_LOG)), ["0"], "batch 1 is not logged");
+    assert.deepEqual(readParquetOutput(dir).getColumn("batch_id").toArray(), [0], "nothing of batch 1 is read");
+
+    // The fix, and leftovers of writes that died between the temp file and the rename.
+    rmSync(path.join(dir, batchFileName(1)), { recursive: true });
+    writeFileSync(path.join(dir, ".batch-000001.parquet.123.tmp"), "half");
+    writeFileSync(path.join(dir, COMMIT_LOG, ".1.123.tmp"), "");
+    const resumed = parquetSink({ dir });
+    await resumed.open({ resuming: true, checkpointed: true });
+    assert.deepEqual(readdirSync(dir).sort(), [COMMIT_LOG, batchFileName(0)], "batches kept, temp files gone");
+    assert.deepEqual(readdirSync(path.join(dir, COMMIT_LOG)), ["0"]);
+    await resumed.write(out(1, windows(["b"], [2])));
+    assert.deepEqual(readParquetOutput(dir).getColumn("batch_id").toArray(), [0, 1]);
   });
 
   it("rejects bad options with OptionError naming the option", () => {

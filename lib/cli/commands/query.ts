@@ -25,6 +25,8 @@ interface CliOptions extends KafkaFlags {
   maxOffsetsPerTrigger?: string;
   batchPerPartition?: boolean;
   checkpoint?: string;
+  /** `--dead-letter <dir>` gives a folder, `--no-dead-letter` false. */
+  deadLetter?: string | false;
 }
 
 const KINDS = Object.keys(COURSE_QUERIES) as CourseQueryKind[];
@@ -53,6 +55,7 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       maxOffsetsPerTrigger: wholeNumberFlag("--max-offsets-per-trigger", cli.maxOffsetsPerTrigger, 1),
       batchPerPartition: cli.batchPerPartition,
       checkpoint: cli.checkpoint,
+      deadLetter: cli.deadLetter,
       ...kafkaOptionsOf(cli),
       signal,
       onProgress,
@@ -100,7 +103,9 @@ export function register(program: Command): void {
     .option("--max-rows-per-trigger <n>", "file source: a micro-batch stops reading files at this many rows per table (default 500000)")
     .option("--max-offsets-per-trigger <n>", "kafka source: most messages per micro-batch per topic (default 50000)")
     .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them")
-    .option("--checkpoint <dir>", "keep the query's progress in <dir>/<query>: run the same command again to resume where it stopped (file source)");
+    .option("--dead-letter <dir>", "file source: bad files (copied) and rows without an event time go to <dir>/<table>/, each with a .reason.json (default <input>/<table>/_dead-letter)")
+    .option("--no-dead-letter", "only count and report bad input: no dead-letter folder (file source) or topic (kafka source)")
+    .option("--checkpoint <dir>", "keep the query's progress in <dir>/<query>: run the same command again to resume where it stopped (file or kafka source; the kafka sink then writes each micro-batch in one transaction)");
   // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.
   withKafkaFlags(command, "kafka source/sink: ")
     .addHelpText(

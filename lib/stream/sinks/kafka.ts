@@ -1,5 +1,7 @@
+import { frameToMessages } from "../../kafka/messages";
 import { KafkaProducer } from "../../kafka/producer";
-import type { BatchOutput, StreamSink } from "../types";
+import { failpoint } from "../failpoints";
+import type { BatchOutput, SinkOpenContext, StreamSink } from "../types";
 import { withBatchId } from "./parquet";
 import { resolveKafkaSinkOptions, wantsBatchId, type KafkaSinkOptions } from "./options";
 
@@ -16,6 +18,13 @@ export interface KafkaStreamSink extends StreamSink {
  * open when missing; `write` resolves once the broker acknowledged every message of the batch
  * (idempotent producer, acks from all in-sync replicas).
  *
+ * In a checkpointed query each batch goes out in one Kafka transaction that also commits the batch
+ * id as the offset of a marker group (`streamlab-sink-<checkpoint id>`) on the topic's partition 0:
+ * the write and its record are one atomic step. A restart fences the dead run's producer (same
+ * transactional id, so its open transaction is aborted), reads the marker, and skips the batches
+ * it covers. Consumers reading committed messages (kafkajs's default, Spark's
+ * `kafka.isolation.level=read_committed`) see every result exactly once.
+ *
  * @param options.topic the full topic name, e.g. `DoeJane-windowed`
  * @param options.key the column whose value is the message key
  * @example
@@ -26,17 +35,36 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
   const o = resolveKafkaSinkOptions(options);
   let producer: KafkaProducer | undefined;
   let messages = 0;
+  /** Checkpointed: the marker group, and the last batch id a transaction committed (-1: none). */
+  let txn: { group: string; lastWritten: number } | undefined;
+  const connect = (transactionalId?: string) => KafkaProducer.connect({ bootstrap: o.bootstrap, clientId: "streamlab-query", createTopics: true, partitions: o.partitions, ...(transactionalId === undefined ? {} : { transactionalId }) });
   return {
     name: o.name,
     topic: o.topic,
-    async open() {
-      producer = await KafkaProducer.connect({ bootstrap: o.bootstrap, clientId: "streamlab-query", createTopics: true, partitions: o.partitions });
+    async open(context?: SinkOpenContext) {
+      const cp = context?.checkpoint;
+      if (cp === undefined) {
+        producer = await connect();
+        return;
+      }
+      producer = await connect(`streamlab-${cp.id}-${o.topic}`);
+      await producer.ensureTopic(o.topic);
+      const group = `streamlab-sink-${cp.id}`;
+      txn = { group, lastWritten: ((await producer.committedOffset(group, o.topic, 0)) ?? 0) - 1 };
     },
     async write(output: BatchOutput) {
       if (output.frame.height === 0) return;
-      if (producer === undefined) producer = await KafkaProducer.connect({ bootstrap: o.bootstrap, clientId: "streamlab-query", createTopics: true, partitions: o.partitions });
+      if (producer === undefined) producer = await connect();
       const frame = wantsBatchId(o.batchId, output.mode) ? withBatchId(output.frame, output.batchId) : output.frame;
-      const reports = await producer.sendFrame(o.topic, frame, o.key === undefined ? {} : { keyField: o.key });
+      const rows = frameToMessages(frame, o.key === undefined ? {} : { keyField: o.key });
+      if (txn === undefined) {
+        messages += (await producer.send(o.topic, rows)).length;
+        return;
+      }
+      // Written by a run that stopped before its checkpoint recorded the commit: not again.
+      if (output.batchId <= txn.lastWritten) return;
+      const reports = await producer.sendTransaction(o.topic, rows, { group: txn.group, topic: o.topic, partition: 0, offset: output.batchId + 1 }, () => failpoint("kafka-before-commit", output.batchId, true));
+      txn.lastWritten = output.batchId;
       messages += reports.length;
     },
     async close() {

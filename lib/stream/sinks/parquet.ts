@@ -69,15 +69,20 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     async open(context?: SinkOpenContext) {
       try {
         await fs.mkdir(o.dir, { recursive: true });
-        // A query resuming from its checkpoint keeps what its earlier runs wrote.
-        if (o.clean && !context?.resuming) {
-          for (const name of await fs.readdir(o.dir)) {
-            if (isBatchFileName(name) || isTempName(name)) await fs.rm(path.join(o.dir, name), { force: true });
-          }
-          await fs.rm(path.join(o.dir, COMMIT_LOG), { recursive: true, force: true });
+        // A query resuming from its checkpoint keeps what its earlier runs wrote; temp files are
+        // never output (a write that failed or was killed left them), so they go in any case.
+        const fresh = o.clean && !context?.resuming;
+        for (const name of await fs.readdir(o.dir)) {
+          if (isTempName(name) || (fresh && isBatchFileName(name))) await fs.rm(path.join(o.dir, name), { force: true });
         }
+        if (fresh) await fs.rm(path.join(o.dir, COMMIT_LOG), { recursive: true, force: true });
         logged = context?.checkpointed === true;
-        if (logged) await fs.mkdir(path.join(o.dir, COMMIT_LOG), { recursive: true });
+        if (logged) {
+          await fs.mkdir(path.join(o.dir, COMMIT_LOG), { recursive: true });
+          for (const name of await fs.readdir(path.join(o.dir, COMMIT_LOG))) {
+            if (isTempName(name)) await fs.rm(path.join(o.dir, COMMIT_LOG, name), { force: true });
+          }
+        }
       } catch (e) {
         throw new SinkError(o.dir, `could not prepare the output folder (${(e as Error).message}); check the path and its permissions`, e);
       }
@@ -85,10 +90,18 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
     async write(output: BatchOutput) {
       if (output.frame.height === 0) return;
       const frame = wantsBatchId(o.batchId, output.mode) ? withBatchId(output.frame, output.batchId) : output.frame;
-      await writeFileAtomic(path.join(o.dir, batchFileName(output.batchId)), frame.writeParquet());
-      // The batch is part of the output once its entry is in the log (readers honour it): a file a
-      // crash left without one is not read, and the restarted query writes it again.
-      if (logged) await writeFileAtomic(path.join(o.dir, COMMIT_LOG, String(output.batchId)), new Uint8Array());
+      try {
+        await writeFileAtomic(path.join(o.dir, batchFileName(output.batchId)), frame.writeParquet());
+        // The batch is part of the output once its entry is in the log (readers honour it): a file a
+        // crash left without one is not read, and the restarted query writes it again.
+        if (logged) await writeFileAtomic(path.join(o.dir, COMMIT_LOG, String(output.batchId)), new Uint8Array());
+      } catch (e) {
+        // Name the folder and the way out: the batch is not part of the output (temp name + rename,
+        // and the log entry last), so fixing the folder and running again completes it.
+        const cause = e instanceof SinkError && e.cause !== undefined ? e.cause : e;
+        throw new SinkError(o.dir, `could not write batch ${output.batchId} (${cause instanceof Error ? cause.message : String(cause)}); no part of it is in the output. ` +
+          `Make the folder writable (or free space on its disk), then run the same command again: with a checkpoint (--checkpoint) it resumes at batch ${output.batchId} and completes the output; without one it starts over.`, cause);
+      }
       files += 1;
       rows += frame.height;
     },

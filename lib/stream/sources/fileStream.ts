@@ -2,7 +2,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { byTimeThenPath, readFileBatch, readFiles, toChunks, type ReadFile, type StreamFile } from "./fileBatch";
+import { byTimeThenPath, readFileBatch, readFiles, toChunks, type DroppedRows, type ReadFile, type StreamFile } from "./fileBatch";
+import { DeadLetterFolder } from "./deadLetter";
 import type { Skipped } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
 import { resolveFileStreamSourceOptions, type FileStreamSourceOptions } from "./options";
@@ -39,7 +40,10 @@ interface Queued extends StreamFile {
  * hidden and non-parquet names are never read) and reads the oldest of them, at most
  * `maxFilesPerTrigger` files (and `maxBytesPerTrigger` bytes, and about `maxRowsPerTrigger` rows), as one batch: one chunk per partition,
  * with `partitionTime` from the folder name, oldest first. A bad file is skipped and reported by
- * `skipped()` with the same checks as the dataset reader; it is not read again. A missing `dir` is
+ * `skipped()` with the same checks as the dataset reader; it is not read again. Rows without an
+ * event time (a null `timestamp`) are taken out of their file, whose other rows are read, and
+ * reported once per file (`MISSING_EVENT_TIME`). Both go, with the reason, to the dead-letter folder
+ * (a copy of the bad file; the dropped rows as parquet). Nothing stops the query. A missing `dir` is
  * not an error (the replay may not have created it yet), but `skipped()` reports it as `NO_DATA`
  * until it appears, so the query summary says so.
  *
@@ -48,6 +52,7 @@ interface Queued extends StreamFile {
  * @param options.maxFilesPerTrigger most files one poll reads (default 1,000)
  * @param options.maxBytesPerTrigger most bytes one poll reads (default: no bound); one file at least
  * @param options.maxRowsPerTrigger a poll stops reading files once it has this many rows (default 500,000)
+ * @param options.deadLetter the folder bad files (copied) and rows without an event time go to, with the reason; default `<dir>/_dead-letter`, `false`: only report them
  * @example
  * const locations = fileStreamSource({ dir: "results/stream/input/locations", maxFilesPerTrigger: 500 });
  * const chunks = await locations.poll(); // [{ partitionTime: 0, frame }, { partitionTime: 4.5, frame }, …]
@@ -57,6 +62,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
   const seen = new Set<string>();
   const badDirs = new Set<string>();
   const skips: Skipped[] = [];
+  const deadLetter = o.deadLetter === false ? undefined : new DeadLetterFolder(o.deadLetter, o.dir, o.name);
   /** Listed and not yet read, oldest partition first. */
   let queue: Queued[] = [];
   let dirMissing = false;
@@ -128,6 +134,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
    */
   async function readBounded(files: Queued[]): Promise<SourceChunk[]> {
     const all: ReadFile[] = [];
+    const skipped: Skipped[] = [];
     let rows = 0;
     let i = 0;
     let step = 0;
@@ -139,15 +146,27 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
       }
       // Double the step while the largest files seen say more still fit.
       step = i === 0 ? 1 : Math.max(1, Math.min(MAX_STEP_FILES, 2 * step, Math.floor((o.maxRowsPerTrigger - rows) / Math.max(1, largest))));
-      const { read, skipped } = await readFiles(files.slice(i, i + step), o.table);
-      skips.push(...skipped);
+      const batch = await readFiles(files.slice(i, i + step), o.table);
+      skipped.push(...batch.skipped);
       let got = 0;
-      for (const r of read) { all.push(r); got += r.frame.height; }
+      for (const r of batch.read) { all.push(r); got += r.frame.height; }
       rows += got;
       largest = Math.max(largest, Math.ceil(got / step));
       i += step;
     }
-    return toChunks(all);
+    const dropped: DroppedRows[] = [];
+    const chunks = toChunks(all, dropped);
+    await report(skipped, dropped);
+    return chunks;
+  }
+
+  /** Records bad files and rows without an event time in `skipped()`, and dead-letters them. */
+  async function report(skipped: Skipped[], dropped: DroppedRows[]): Promise<void> {
+    for (const skip of skipped) skips.push(deadLetter === undefined ? skip : await deadLetter.file(skip));
+    for (const d of dropped) {
+      const reason = `${d.file.path}: ${d.frame.height} of ${d.total} rows have no "timestamp" (the event time), so they cannot be placed in time: dropped; the file's other rows were read.`;
+      skips.push(deadLetter === undefined ? { path: d.file.path, code: "MISSING_EVENT_TIME", reason } : await deadLetter.rows(d, reason, "MISSING_EVENT_TIME"));
+    }
   }
 
   /** The files of chunks' origins, with their partition times from the folder names. */
@@ -173,7 +192,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
       },
       async reread(origins) {
         const read = await readFileBatch(filesOf(origins), o.table);
-        skips.push(...read.skipped);
+        await report(read.skipped, read.dropped);
         return read.chunks;
       },
     },

@@ -1,3 +1,4 @@
 export * from "./options";
 export * from "./fileStream";
 export * from "./kafka";
+export type { DeadLetterReason } from "./deadLetter";

@@ -6,8 +6,9 @@ import { kafkaConfig } from "../../kafka/config";
 import { subscribe, type KafkaSubscription } from "../../kafka/consumer";
 import { KafkaProducer } from "../../kafka/producer";
 import { MESSAGE_COLUMNS, messagesToFrame } from "../../kafka/frame";
+import { readRanges, type OffsetRanges } from "../../kafka/read";
 import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
-import type { SourceChunk, StreamSource } from "../types";
+import type { Replayable, SourceChunk, StreamSource } from "../types";
 import { resolveKafkaSourceOptions, type KafkaSourceOptions } from "./options";
 
 /** In once mode: give up when nothing arrives for this long while messages are still due. */
@@ -90,6 +91,23 @@ export function valuesToRows(raws: (string | null)[], timestampFields: string[],
   }
 }
 
+/** What a Kafka chunk read, for a checkpoint's offsets log: per partition, offsets [from, until). */
+export interface KafkaOrigin {
+  topic: string;
+  ranges: Record<string, [number, number]>;
+}
+
+/** The offset ranges of a poll's messages (each partition's are contiguous in what the consumer hands out). */
+function originOf(topic: string, messages: ConsumedMessage[]): KafkaOrigin {
+  const ranges: Record<string, [number, number]> = {};
+  for (const m of messages) {
+    const r = ranges[m.partition];
+    if (r === undefined) ranges[m.partition] = [m.offset, m.offset + 1];
+    else { r[0] = Math.min(r[0], m.offset); r[1] = Math.max(r[1], m.offset + 1); }
+  }
+  return { topic, ranges };
+}
+
 /** A Kafka source that also reports how far it has read. */
 export interface KafkaStreamSource extends StreamSource {
   readonly topic: string;
@@ -99,7 +117,10 @@ export interface KafkaStreamSource extends StreamSource {
 
 /**
  * A topic written by the replay (JSON values keyed by uuid), as a query input. It reads from the
- * earliest offset with its own consumer group and commits nothing, so every run sees the whole topic.
+ * earliest offset with its own consumer group and commits nothing, so every run sees the whole topic;
+ * a checkpointed query (`checkpointLocation`) logs each micro-batch's offset ranges instead and
+ * resumes after the last one (it can read them again to re-run a batch). Transactional topics (a
+ * checkpointed query's Kafka output) are read committed.
  * ISO-8601 `timestamp` values come back as polars Datetime("ms"). In `once` mode it captures the
  * topic's high watermarks on the first poll, reads up to them, then is exhausted. Kafka carries no
  * partition time: each poll is one chunk. A missing topic is not an error while the query runs (the
@@ -131,6 +152,8 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   let read = 0;
   let lastAttempt = 0;
   let producer: KafkaProducer | undefined;
+  /** Checkpoint restart: per partition, the offset after the last batch logged. */
+  let startOffsets: Record<number, number> | undefined;
 
   async function connect(): Promise<boolean> {
     // While the topic is missing, ask the broker again at most once per second, not on every poll.
@@ -139,14 +162,14 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     try {
       if (o.once) {
         const d = await describeTopic(o.topic, config);
-        due = new Map(d.partitions.filter((p) => p.low < p.high).map((p) => [p.partition, p.high]));
+        due = new Map(d.partitions.filter((p) => Math.max(p.low, startOffsets?.[p.partition] ?? 0) < p.high).map((p) => [p.partition, p.high]));
         if (due.size === 0) {
           done = true;
           return false;
         }
       }
       // Raw values: the poll parses them in bulk (valuesToRows), JSON.parse only on the fallback path.
-      sub = await subscribe({ ...config, topics: [o.topic], from: "earliest", ...(o.groupId === undefined ? {} : { group: o.groupId }), bufferSize: 10_000, parseJson: false });
+      sub = await subscribe({ ...config, topics: [o.topic], from: "earliest", ...(o.groupId === undefined ? {} : { group: o.groupId }), ...(startOffsets === undefined ? {} : { startOffsets }), bufferSize: 10_000, parseJson: false });
       missing = undefined;
       return true;
     } catch (e) {
@@ -162,9 +185,13 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   function keep(m: ConsumedMessage): boolean {
     if (due === undefined) return true;
     const end = due.get(m.partition);
-    if (end === undefined || m.offset >= end) return false;
-    if (m.offset >= end - 1) due.delete(m.partition);
-    return true;
+    return end !== undefined && m.offset < end;
+  }
+
+  /** once mode: drops the partitions read to their captured end; true when none is left. */
+  function readToEnd(s: KafkaSubscription): boolean {
+    for (const [p, end] of due!) if (s.readPast(o.topic, p, end)) due!.delete(p);
+    return due!.size === 0;
   }
 
   async function poll(signal?: AbortSignal): Promise<SourceChunk[]> {
@@ -176,12 +203,13 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     // message: once mode reads on until the captured end; otherwise a chunk lingers briefly for more.
     const started = Date.now();
     let wait = o.once ? ONCE_IDLE_LIMIT_MS : o.pollTimeoutMs;
+    const atEnd = o.once ? () => readToEnd(s) : undefined;
     while (messages.length < o.maxOffsetsPerTrigger && !signal?.aborted) {
-      if (o.once && due!.size === 0) break;
+      if (atEnd?.()) break;
       if (!o.once && messages.length > 0 && Date.now() - started > o.pollTimeoutMs) break;
-      const m = await s.next(wait);
+      const m = await s.next(wait, atEnd);
       if (m === undefined) {
-        if (o.once && !s.closed) {
+        if (o.once && !s.closed && due!.size > 0) {
           const left = [...due!].map(([p, end]) => `partition ${p} up to offset ${end - 1}`).join(", ");
           throw new KafkaError("KAFKA", `Reading ${o.topic} on ${config.bootstrap}: nothing arrived for ${wait} ms while ${left} were still due; is the broker overloaded or the topic truncated?`, { retriable: true, context: { broker: config.bootstrap, topic: o.topic } });
         }
@@ -190,12 +218,20 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
       if (keep(m)) messages.push(m);
       if (!o.once) wait = LINGER_MS;
     }
-    if (o.once && due!.size === 0) {
+    if (o.once && readToEnd(s)) {
       done = true;
       await s.close();
     }
     read += messages.length;
     if (messages.length === 0) return [];
+    // Partition then offset: a re-run of the batch (read back by its offsets) sees the same rows in the same order.
+    messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    const chunks = await toRows(messages, true);
+    return chunks.map((c) => ({ ...c, origin: originOf(o.topic, messages) }));
+  }
+
+  /** Messages → the rows of one chunk; bad messages are skipped (and dead-lettered the first time, not on a re-run). */
+  async function toRows(messages: ConsumedMessage[], firstTime: boolean): Promise<SourceChunk[]> {
     const bad: { m: ConsumedMessage; reason: string }[] = [];
     let frame = valuesToRows(messages.map((m) => m.raw), o.timestampFields, timestampExprs);
     let rows = messages;
@@ -222,14 +258,15 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
         frame = i < 0 ? null : frame.filter(pl.col(field).isNotNull());
       }
     }
-    if (bad.length > 0) await deadLetter(bad);
+    if (bad.length > 0) await deadLetter(bad, firstTime);
     return frame === null || frame.height === 0 ? [] : [{ frame }];
   }
 
   /** Bad messages: reported by `skipped()`, and written with the reason to the dead-letter topic (unless disabled). */
-  async function deadLetter(bad: { m: ConsumedMessage; reason: string }[]): Promise<void> {
+  async function deadLetter(bad: { m: ConsumedMessage; reason: string }[], send: boolean): Promise<void> {
     for (const { m, reason } of bad) skips.push({ path: `${m.topic}[${m.partition}]@${m.offset}`, code: "KAFKA", reason: `${reason}; skipped${o.deadLetter === false ? "" : `, written to ${o.deadLetter}`}` });
-    if (o.deadLetter === false) return;
+    // A re-run batch's bad messages went to the dead letters when it first ran.
+    if (o.deadLetter === false || !send) return;
     producer ??= await KafkaProducer.connect({ bootstrap: config.bootstrap, clientId: "streamlab-query", createTopics: true });
     await producer.send(o.deadLetter, bad.map(({ m, reason }) => ({
       key: m.key,
@@ -237,9 +274,39 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     })));
   }
 
+  const rangesOf = (origins: unknown[]): KafkaOrigin[] => origins.map((x) => x as KafkaOrigin).filter((x) => x?.topic === o.topic && typeof x.ranges === "object");
+  const replayable: Replayable = {
+    id: `kafka:${o.topic}`,
+    skip(origins) {
+      for (const { ranges } of rangesOf(origins)) {
+        for (const [p, [, until]] of Object.entries(ranges)) {
+          startOffsets ??= {};
+          startOffsets[Number(p)] = Math.max(startOffsets[Number(p)] ?? 0, until);
+        }
+      }
+    },
+    async reread(origins) {
+      const due: OffsetRanges = new Map();
+      for (const { ranges } of rangesOf(origins)) {
+        for (const [p, [from, until]] of Object.entries(ranges)) {
+          const r = due.get(Number(p));
+          due.set(Number(p), r === undefined ? { start: from, end: until } : { start: Math.min(r.start, from), end: Math.max(r.end, until) });
+        }
+      }
+      const d = await describeTopic(o.topic, config);
+      for (const [p, r] of due) {
+        const low = d.partitions.find((x) => x.partition === p)?.low ?? Infinity;
+        if (r.start < low) throw new KafkaError("KAFKA", `${o.topic} partition ${p}: offsets ${r.start}–${r.end - 1}, the input of a logged micro-batch, are no longer on the topic (retention deleted them up to ${low}); the query cannot re-run that batch. Start over: delete the checkpoint folder and the query's output.`, { context: { topic: o.topic, broker: config.bootstrap } });
+      }
+      const messages = await readRanges(o.topic, due, { ...config, parseJson: false });
+      return toRows(messages, false);
+    },
+  };
+
   return {
     name: o.name,
     topic: o.topic,
+    replayable,
     poll,
     exhausted: () => closed || done,
     skipped: () => (missing === undefined ? [...skips] : [...skips, { path: o.topic, code: "NO_DATA", reason: missing }]),

@@ -32,6 +32,16 @@ export interface FileStreamSourceOptions {
    * stream of large files stays bounded too. Default 500,000.
    */
   maxRowsPerTrigger?: number;
+  /**
+   * The folder bad input goes to, with the reason: a copy of each file skipped (unreadable, empty,
+   * wrong schema, no Datetime `timestamp`) and, as `<name>.rows.parquet`, the rows of an otherwise
+   * good file that have no event time; each beside a `<name>.reason.json`. Default
+   * `<dir>/_dead-letter`: next to the input it came from (a `_` name the source never reads as a
+   * partition, as Spark's `_spark_metadata`). `false`: only count and report them (`skipped()`).
+   * Files are copied, never moved: the input stays as the replay wrote it, so a checkpointed query
+   * can re-read it and other queries reading the same folder see the same files.
+   */
+  deadLetter?: string | false;
 }
 
 export interface ResolvedFileStreamSourceOptions {
@@ -42,6 +52,7 @@ export interface ResolvedFileStreamSourceOptions {
   maxFilesPerTrigger: number;
   maxBytesPerTrigger: number;
   maxRowsPerTrigger: number;
+  deadLetter: string | false;
 }
 
 /** Options of {@link kafkaSource}. */
@@ -73,7 +84,7 @@ export interface KafkaSourceOptions {
   deadLetter?: string | false;
 }
 
-export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity, maxRowsPerTrigger: 500_000 } as const;
+export const FILE_SOURCE_DEFAULTS = { once: false, maxFilesPerTrigger: 1000, maxBytesPerTrigger: Infinity, maxRowsPerTrigger: 500_000, deadLetterFolder: "_dead-letter" } as const;
 export const KAFKA_SOURCE_DEFAULTS = { once: false, timestampFields: ["timestamp"], pollTimeoutMs: 1000, maxOffsetsPerTrigger: 50_000 } as const;
 
 export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): ResolvedFileStreamSourceOptions {
@@ -90,7 +101,21 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
     maxFilesPerTrigger: positiveInt("maxFilesPerTrigger", o.maxFilesPerTrigger, FILE_SOURCE_DEFAULTS.maxFilesPerTrigger),
     maxBytesPerTrigger: o.maxBytesPerTrigger === Infinity ? Infinity : positiveInt("maxBytesPerTrigger", o.maxBytesPerTrigger, FILE_SOURCE_DEFAULTS.maxBytesPerTrigger),
     maxRowsPerTrigger: o.maxRowsPerTrigger === Infinity ? Infinity : positiveInt("maxRowsPerTrigger", o.maxRowsPerTrigger, FILE_SOURCE_DEFAULTS.maxRowsPerTrigger),
+    deadLetter: resolveDeadLetterFolder(dir, o.deadLetter),
   };
+}
+
+/** The dead-letter folder of a file source on `dir`; refuses one the source would read as input. */
+function resolveDeadLetterFolder(dir: string, value: unknown): string | false {
+  if (value === false) return false;
+  const folder = optionalString("deadLetter", value, path.join(dir, FILE_SOURCE_DEFAULTS.deadLetterFolder), '"results/stream/input/locations/_dead-letter" (or false)');
+  const rel = path.relative(path.resolve(dir), path.resolve(folder));
+  const first = rel.split(path.sep)[0];
+  // Inside the input folder, only a hidden or `_` name is never listed as a partition.
+  if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel) && !first.startsWith("_") && !first.startsWith("."))) {
+    throw new OptionError("deadLetter", value, `expected a folder outside the input folder ${dir}, or in it under a name starting with "_" (the default is ${path.join(dir, FILE_SOURCE_DEFAULTS.deadLetterFolder)}); else the source would read the dead letters as input`);
+  }
+  return folder;
 }
 
 export interface ResolvedKafkaSourceOptions {
