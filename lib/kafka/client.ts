@@ -33,6 +33,21 @@ export function quietLogCreator(level: KafkaLogLevel): logCreator {
   };
 }
 
+/**
+ * kafkajs retry settings that keep trying for about `budgetMs`: delays of 300 ms doubling up to
+ * 5 s (kafkajs adds ±20% jitter), as many as fit in the budget. A broker restart (10–30 s) is
+ * ridden out; a broker gone for longer ends in an error the caller turns into BROKER_UNREACHABLE.
+ */
+export function retryWithin(budgetMs: number): { retries: number; initialRetryTime: number; maxRetryTime: number } {
+  const initialRetryTime = 300, maxRetryTime = 5_000;
+  let retries = 0;
+  for (let spent = 0, delay = initialRetryTime; spent + delay <= budgetMs; retries++) {
+    spent += delay;
+    delay = Math.min(delay * 2, maxRetryTime);
+  }
+  return { retries: Math.max(1, retries), initialRetryTime, maxRetryTime };
+}
+
 /** A kafkajs client for the configuration (does not connect). */
 export function createClient(config: KafkaConfig, retries = 5): Kafka {
   return new Kafka({

@@ -63,6 +63,7 @@ export function kafkaConfig(options: KafkaOptions = {}): KafkaConfig {
     clientId,
     connectionTimeoutMs: positiveInt("connectionTimeoutMs", options.connectionTimeoutMs, KAFKA_DEFAULTS.connectionTimeoutMs),
     connectAttempts: positiveInt("connectAttempts", options.connectAttempts, KAFKA_DEFAULTS.connectAttempts),
+    retryBudgetMs: positiveInt("retryBudgetMs", options.retryBudgetMs, KAFKA_DEFAULTS.retryBudgetMs),
     logLevel: logLevelOption(options.logLevel),
   };
 }

@@ -9,7 +9,7 @@ import type { Consumer, EachMessagePayload, KafkaMessage } from "kafkajs";
 import type pl from "nodejs-polars";
 import { KafkaError, OptionError } from "../errors";
 import { KafkaAdmin } from "./admin";
-import { createClient } from "./client";
+import { createClient, retryWithin } from "./client";
 import { resolveConfig } from "./config";
 import { asKafkaError } from "./failures";
 import { topicName } from "./topics";
@@ -399,13 +399,14 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
 
   const ephemeral = options.group === undefined;
   const group = options.group ?? `streamlab-${config.clientId}-${randomUUID()}`;
-  const consumer = createClient(config, 5).consumer({
+  const retry = retryWithin(config.retryBudgetMs);
+  const consumer = createClient(config, retry.retries).consumer({
     groupId: group,
     allowAutoTopicCreation: false,
     // Idle fetches return after 1 s (kafkajs default 5 s): close() waits for the fetch in flight.
     maxWaitTimeInMs: 1000,
     // A crash ends the subscription with a KafkaError instead of restarting forever.
-    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => false },
+    retry: { ...retry, restartOnFailure: async () => false },
   });
   const only = options.partition;
   const startAt = options.offset;

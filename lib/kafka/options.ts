@@ -17,6 +17,7 @@ export const KAFKA_DEFAULTS = {
   clientId: "streamlab",
   connectionTimeoutMs: 3000,
   connectAttempts: 2,
+  retryBudgetMs: 60_000,
   logLevel: "error" as KafkaLogLevel,
   partitions: 3,
   replicationFactor: 1,
@@ -39,6 +40,11 @@ export interface KafkaOptions {
   connectionTimeoutMs?: number;
   /** Attempts to reach the bootstrap servers before BROKER_UNREACHABLE (default 2). */
   connectAttempts?: number;
+  /**
+   * Once connected, how long producers and consumers keep retrying a broker that stopped answering
+   * (a restart, a network blip) before giving up with BROKER_UNREACHABLE (default 60,000 ms).
+   */
+  retryBudgetMs?: number;
   /** kafkajs's own logging: default `error` (transient, retried errors hidden), env `STREAMLAB_KAFKA_LOG`. */
   logLevel?: KafkaLogLevel;
 }

@@ -5,7 +5,7 @@
 import { Partitioners, type Producer } from "kafkajs";
 import { AbortedError, KafkaError } from "../errors";
 import { KafkaAdmin } from "./admin";
-import { createClient } from "./client";
+import { createClient, retryWithin } from "./client";
 import { resolveConfig } from "./config";
 import { asKafkaError } from "./failures";
 import { frameToMessages, type FrameToMessagesOptions } from "./messages";
@@ -83,8 +83,9 @@ export class KafkaProducer {
     const admin = await KafkaAdmin.connect(config); // probes the brokers first: BROKER_UNREACHABLE in seconds
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
-    const producer = createClient(config, 8).producer({
-      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
+    const retry = retryWithin(config.retryBudgetMs);
+    const producer = createClient(config, retry.retries).producer({
+      idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry,
       ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
     });
     try {

@@ -16,6 +16,8 @@ export interface KafkaConfig {
   connectionTimeoutMs: number;
   /** Connection attempts to the bootstrap servers before BROKER_UNREACHABLE. */
   connectAttempts: number;
+  /** How long a connected client retries a broker that stopped answering. */
+  retryBudgetMs: number;
   logLevel: KafkaLogLevel;
 }
 

@@ -12,7 +12,7 @@ import path from "node:path";
 import { OptionError, SinkError } from "../errors";
 import { TABLES, type Table } from "../dataset/types";
 import type { ReplaySchedule, ReplaySpeed, ResolvedReplayOptions } from "./options";
-import { latestMark } from "./resume";
+import { checkSinks, latestMark } from "./resume";
 import type { ReplaySink, ReplayStopReason } from "./types";
 
 export const PROGRESS_LOG_VERSION = 1;
@@ -215,4 +215,27 @@ export class ProgressTracker {
     this.log = { ...this.log, stopReason };
     return this.save(sinks);
   }
+}
+
+/**
+ * The log of an interrupted replay into these sinks (stopped by an interrupt, a kernel restart, a
+ * crash or `kill -9` before its end), or undefined when the last run completed, ended by its time
+ * or event limit, went elsewhere, or there is none: what a notebook checks to decide between
+ * `resume: true` and a fresh run.
+ *
+ * @example
+ * const sink = new FileSink({ out: "results/stream" });
+ * const resume = (await interruptedReplay(sink)) !== undefined;
+ * await replay({ data: "data/bdd", sinks: sink, resume });
+ */
+export async function interruptedReplay(sinks: ReplaySink | readonly ReplaySink[], progressLog?: string): Promise<ReplayProgressLog | undefined> {
+  const list = Array.isArray(sinks) ? (sinks as readonly ReplaySink[]) : [sinks as ReplaySink];
+  const log = await readProgressLog(path.resolve(progressLog ?? defaultProgressLog(list))).catch(() => undefined);
+  if (log === undefined || (log.stopReason !== "running" && log.stopReason !== "aborted") || log.released === 0) return undefined;
+  try {
+    checkSinks(list, log.sinks, "");
+  } catch {
+    return undefined; // the log is another destination's
+  }
+  return log;
 }

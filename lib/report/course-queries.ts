@@ -5,6 +5,7 @@
  * end of a bounded input") and the query ends. `trigger: "once"` cannot do this (it reads what is
  * there when it starts) and `stop()` would drop the open state.
  */
+import { rmSync } from "node:fs";
 import * as path from "node:path";
 import { OptionError } from "../errors";
 import type { Table } from "../dataset/types";
@@ -31,6 +32,17 @@ export interface CourseQueriesOptions {
   window?: Duration;
   /** Join time bound (joined); default `"1.5 seconds"`. */
   within?: Duration;
+  /**
+   * Checkpoint root: each query keeps its progress in `<checkpoint>/<query>`. Default
+   * `<output>/../checkpoints` (`results/stream/checkpoints`); `false`: none.
+   */
+  checkpoint?: string | false;
+  /**
+   * Continue from the checkpoints (a run that was interrupted, with the replay resumed too:
+   * `replay({ resume: true })`). Default false: a fresh run deletes them first, as the replay's
+   * file sink empties the input and the parquet sinks their folders.
+   */
+  resume?: boolean;
   /** Aborting it stops every query after its batch in progress (no flush). */
   signal?: AbortSignal;
   /** Called after every micro-batch with its progress record and the query's name (`simple-locations`, `windowed`, `joined`, …). */
@@ -67,6 +79,7 @@ export function untilEnded(source: StreamSource, ended: () => boolean): StreamSo
     exhausted: () => drained || source.exhausted(),
     skipped: () => source.skipped(),
     close: () => source.close(),
+    ...(source.replayable === undefined ? {} : { replayable: source.replayable }),
   };
 }
 
@@ -96,13 +109,21 @@ export function startCourseQueries(options: CourseQueriesOptions = {}): CourseQu
   // A failed replay ends the input too: the queries keep what arrived, and the caller sees the replay's error.
   options.until?.then(() => { ended = true; }, () => { ended = true; });
   const source = (table: Table): StreamSource => untilEnded(fileStreamSource({ dir: path.join(input, table), name: table, table }), () => ended);
-  const write = (name: string, mode: "append" | "update", dir: string) => ({
-    name,
-    mode,
-    sinks: [parquetSink({ dir })],
-    signal: options.signal,
-    onProgress: options.onProgress === undefined ? undefined : (p: ProgressRecord) => options.onProgress!(p, name),
-  });
+  const checkpoint = options.checkpoint === false ? undefined : (options.checkpoint ?? path.join(path.dirname(path.resolve(output)), "checkpoints"));
+  if (options.resume === true && checkpoint === undefined) throw new OptionError("resume", true, "a checkpoint to resume from (checkpoint: false keeps none)");
+  const write = (name: string, mode: "append" | "update", dir: string) => {
+    const checkpointLocation = checkpoint === undefined ? undefined : path.join(checkpoint, name);
+    // A fresh run: the input and the outputs start empty, so must the checkpoints.
+    if (checkpointLocation !== undefined && options.resume !== true) rmSync(checkpointLocation, { recursive: true, force: true });
+    return {
+      name,
+      mode,
+      sinks: [parquetSink({ dir })],
+      checkpointLocation,
+      signal: options.signal,
+      onProgress: options.onProgress === undefined ? undefined : (p: ProgressRecord) => options.onProgress!(p, name),
+    };
+  };
 
   const outputs = {
     simple: { locations: path.join(output, COURSE_OUTPUTS.simple, "locations"), accelerations: path.join(output, COURSE_OUTPUTS.simple, "accelerations") },

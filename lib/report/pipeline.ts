@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type pl from "nodejs-polars";
 import { OptionError } from "../errors";
+import { interruptedReplay } from "../replay/progress-log";
 import { replay } from "../replay/replay";
 import type { ReplaySpeed } from "../replay/options";
 import { formatSummary } from "../replay/summary";
@@ -39,6 +40,13 @@ export interface CoursePipelineOptions {
   window?: string;
   /** Join time bound (joined). Default `"1.5 seconds"`. */
   within?: string;
+  /**
+   * Continue an interrupted run (Ctrl-C, a crash, a kernel restart): the replay after its last
+   * acknowledged release (its progress log), the queries from their checkpoints
+   * (`<out>/checkpoints`); nothing is cleared. Default false: a fresh run. `"auto"`: resume when
+   * the last run into `<out>` was interrupted ({@link interruptedReplay}), else start fresh.
+   */
+  resume?: boolean | "auto";
   /** Aborting it stops the replay and the queries cleanly (no flush). */
   signal?: AbortSignal;
   onReplayProgress?: (progress: ReplayProgress) => void;
@@ -71,12 +79,14 @@ export async function runCoursePipeline(options: CoursePipelineOptions = {}): Pr
   const data = options.data ?? COURSE_PIPELINE_DEFAULTS.data;
   const out = options.out ?? COURSE_PIPELINE_DEFAULTS.out;
   const sink = new FileSink({ out });
-  // Clear <out>/input before the queries first look at it: they must not read a previous run's files.
-  await sink.open();
-  const run = replay({ data, sinks: sink, speed: options.speed ?? COURSE_PIPELINE_DEFAULTS.speed, start: options.start, timeLimit: options.timeLimit, signal: options.signal, onProgress: options.onReplayProgress });
+  const resume = options.resume === "auto" ? (await interruptedReplay(sink)) !== undefined : options.resume === true;
+  // A fresh run clears <out>/input before the queries first look at it: they must not read a previous run's files.
+  if (!resume) await sink.open();
+  const run = replay({ data, sinks: sink, speed: options.speed ?? COURSE_PIPELINE_DEFAULTS.speed, start: options.start, timeLimit: options.timeLimit, resume, signal: options.signal, onProgress: options.onReplayProgress });
   const queries = startCourseQueries({
     input: path.join(out, "input"), output: path.join(out, "output"), until: run,
     watermark: options.watermark, window: options.window, within: options.within,
+    checkpoint: path.join(out, "checkpoints"), resume,
     signal: options.signal, onProgress: options.onQueryProgress,
   });
   const [replaySummary, summaries] = await Promise.all([run.catch(async (e) => { await queries.stop(); throw e; }), queries.awaitTermination()]);

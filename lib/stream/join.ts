@@ -54,6 +54,11 @@ export class JoinState {
     return (this.left?.height ?? 0) + (this.right?.height ?? 0);
   }
 
+  /** Both inputs have delivered rows, so the output's columns are all known. */
+  get knowsBothSides(): boolean {
+    return this.leftColumns !== null && this.rightColumns !== null;
+  }
+
   /** The output columns in order (key, the two timestamps, left columns, right columns). */
   get outputColumns(): string[] {
     const { on, leftTimestamp, rightTimestamp } = this.options;

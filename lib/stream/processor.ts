@@ -114,7 +114,10 @@ export class BatchProcessor {
     }
     let out = this.emit(frames, batchId, wm);
     if (this.stateful) out = withBatchIdColumn(out, batchId);
-    out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
+    // A join that has seen one input only cannot name the other's columns yet: its (empty) output
+    // skips the steps after it, which may select them.
+    const partial = out.height === 0 && this.join !== undefined && !this.join.knowsBothSides;
+    if (!partial) out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
     this.watermark.advance();
     return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
   }

@@ -109,4 +109,13 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
     assert.equal(figures[2].fig.data.reduce((n, t) => n + t.x.length, 0), expected.locations);
     assert.match(figures[2].plain, /^GPS tracks: \d+ traces/);
   });
+
+  it("shows a resume: a run interrupted after 25 releases, resumed, ends with the uninterrupted run's outputs", () => {
+    const shown = cellWith(/resume: "auto"/);
+    const first = /first run: aborted after (\d+) releases/.exec(shown);
+    assert.ok(first, `no interrupted first run in\n${shown}`);
+    assert.match(shown, new RegExp(`second run: completed, resumed after ${first[1]} releases`));
+    for (const k of ["windowed", "joined", "locations"]) assert.match(shown, new RegExp(`^${k}\\s+(\\d+) rows after the resume, \\1 uninterrupted$`, "m"), `${k} in\n${shown}`);
+    assert.doesNotMatch(shown, /MISMATCH/);
+  });
 });

@@ -59,6 +59,18 @@ describe("producer and consumer notebooks, headless, against the real broker", f
     assert.match(text, /completed in/);
   });
 
+  it("the producer shows a resume: interrupted after 20 releases, resumed, each row on the topics once", function () {
+    if (!producer) this.skip();
+    const text = notebookText(producer);
+    const first = /first run: aborted after (\d+) releases/.exec(text);
+    assert.ok(first, `no interrupted first run in\n${text}`);
+    assert.match(text, new RegExp(`interrupted run found: true \\(${first[1]} releases acknowledged\\)`));
+    for (const table of ["locations", "accelerations"] as const) {
+      const n = expected[table];
+      assert.match(text, new RegExp(`^${prefix}Resume-${table}: ${n} messages for ${n} rows released over both runs \\(each once\\)$`, "m"), `${table} in\n${text}`);
+    }
+  });
+
   it("the producer's progress line is one display, updated in place to the last release", function () {
     if (!producer) this.skip();
     const displays = outputsOfType(producer, "display_data");

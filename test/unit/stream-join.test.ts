@@ -151,4 +151,21 @@ describe("stream-stream join", function () {
     assert.equal(sink.table().height, 0);
     assert.deepEqual(query.recentProgress.map((p) => p.numOutputRows), [0]);
   });
+
+  // Found by the resumed pipeline at speed 40: the first micro-batch held locations only, and the
+  // select after the join asked for acceleration columns the join could not name yet.
+  it("runs a select after the join when the first batches hold one input only", async () => {
+    const locations = new MemoryStreamSource("locations");
+    const accelerations = new MemoryStreamSource("accelerations");
+    locations.push(locFrame([{ uuid: "a", t: 1, speed: 2, lid: 1 }]), 0);
+    accelerations.push(accFrame([{ uuid: "a", t: 1.5, x: 0.5, rid: 1 }]), 1);
+    const sink = new MemoryStreamSink();
+    const query = readStream(locations).withWatermark("timestamp", "10 seconds")
+      .join(readStream(accelerations).withWatermark("timestamp", "10 seconds"), { on: "uuid", how: "full", leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
+      .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "x", "batch_id")
+      .writeStream({ sinks: [sink], trigger: "once", batchPerPartition: true });
+    await runToEnd(query);
+    assert.deepEqual(query.recentProgress.map((p) => [p.numInputRows.locations, p.numInputRows.accelerations, p.numOutputRows]), [[1, 0, 0], [0, 1, 1], [0, 0, 0]]);
+    assert.deepEqual(sink.table().select("uuid", "speed", "x").toRecords(), [{ uuid: "a", speed: 2, x: 0.5 }]);
+  });
 });

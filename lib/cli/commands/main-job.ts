@@ -20,6 +20,8 @@ export interface MainJobOptions {
   report?: string;
   /** Replay speed. Default "max". */
   speed?: string;
+  /** Continue an interrupted run (replay progress log, query checkpoints) instead of starting over. Default false. */
+  resume?: boolean;
 }
 
 /**
@@ -38,12 +40,12 @@ export async function ensureDataset(data: string, log: (line: string) => void = 
  * joined queries run on it; once the replay has ended they drain and flush. Prints the final
  * results summary. Ctrl-C stops everything cleanly (AbortedError: exit code 130).
  */
-export async function pipelineStep(options: Required<MainJobOptions>): Promise<CoursePipelineResult> {
+export async function pipelineStep(options: Required<Omit<MainJobOptions, "resume">> & Pick<MainJobOptions, "resume">): Promise<CoursePipelineResult> {
   return withInterrupt(async (signal) => {
     const progress = progressPrinter();
     try {
       const result = await runCoursePipeline({
-        data: options.data, out: options.out, speed: parseSpeed(options.speed, "--speed"),
+        data: options.data, out: options.out, speed: parseSpeed(options.speed, "--speed"), resume: options.resume === true,
         signal, onReplayProgress: progress.onProgress,
       });
       progress.clear();
@@ -67,12 +69,13 @@ export function register(program: Command): void {
     .option("--out <dir>", "file-stream folder: the replay writes <out>/input (cleared first), the queries <out>/output", FILE_SINK_DEFAULTS.out)
     .option("--report <file>", "the HTML report (charts with plotly.js inlined: opens offline)", REPORT_DEFAULTS.file)
     .option("--speed <n|max>", '1 = real time, 10 = ten times faster, "max" = no waiting', "max")
+    .option("--resume", "continue an interrupted run (Ctrl-C, a crash): the replay after its last acknowledged release, the queries from <out>/checkpoints")
     .addHelpText(
       "after",
       "\nSame as: npx streamlab generate (if needed), npx streamlab replay --speed max while npx streamlab query simple|windowed|joined run on\n" +
         "results/stream, then the charts (see the README, Analysis) written to results/report.html.",
     )
-    .action(async (opts: Required<MainJobOptions>) => {
+    .action(async (opts: Required<Omit<MainJobOptions, "resume">> & Pick<MainJobOptions, "resume">) => {
       parseSpeed(opts.speed, "--speed"); // a bad value fails before any work
       await ensureDataset(opts.data);
       const result = await pipelineStep(opts);
