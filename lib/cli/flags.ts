@@ -21,6 +21,7 @@ export interface KafkaFlags {
   topicPrefix?: string;
   firstName?: string;
   lastName?: string;
+  retryBudget?: string;
 }
 
 /**
@@ -34,7 +35,8 @@ export function withKafkaFlags(cmd: Command, scope = ""): Command {
     .addOption(choiceOption("--preset <name>", `${scope}a named cluster instead of --bootstrap (${presets})`, Object.keys(KAFKA_PRESETS)))
     .option("--topic-prefix <prefix>", `${scope}prefix topic names as <prefix>-<name> (default: no prefix; names already carrying it stay as they are)`)
     .option("--first-name <name>", `${scope}with --last-name: the course's prefix LastnameFirstname (e.g. Doe + John = DoeJohn)`)
-    .option("--last-name <name>", `${scope}see --first-name`);
+    .option("--last-name <name>", `${scope}see --first-name`)
+    .option("--retry-budget <s>", `${scope}keep retrying a broker that stopped answering for <s> seconds before BROKER_UNREACHABLE (default 60)`);
 }
 
 /**
@@ -56,7 +58,12 @@ export function choiceOption(flags: string, description: string, choices: readon
 
 /** The flags as {@link KafkaOptions} (kafkaConfig validates them and names the flag in errors). */
 export function kafkaOptionsOf(flags: KafkaFlags): KafkaOptions {
-  return { bootstrap: flags.bootstrap, preset: flags.preset, topicPrefix: flags.topicPrefix, firstName: flags.firstName, lastName: flags.lastName };
+  const seconds = numberFlag("--retry-budget", flags.retryBudget, "a number of seconds > 0");
+  if (seconds !== undefined && !(seconds > 0)) throw new OptionError("--retry-budget", flags.retryBudget, "a number of seconds > 0");
+  return {
+    bootstrap: flags.bootstrap, preset: flags.preset, topicPrefix: flags.topicPrefix, firstName: flags.firstName, lastName: flags.lastName,
+    ...(seconds === undefined ? {} : { retryBudgetMs: Math.round(seconds * 1000) }),
+  };
 }
 
 /**

@@ -53,3 +53,19 @@ export function asKafkaError(e: unknown, config: Pick<KafkaConfig, "bootstrap" |
   }
   return new KafkaError("KAFKA", `Kafka request failed on ${config.bootstrap}${topic ? ` (topic ${topic})` : ""}: ${detail}`, { cause: e, retriable: errs.some((x) => x.retriable === true), context });
 }
+
+/**
+ * When `e` (or an error it wraps) is BROKER_UNREACHABLE: that error as the one to report, with `hint`
+ * (how to go on once the broker is back) added to its message. Any other error is returned as is.
+ *
+ * @example
+ * catch (e) { throw withBrokerHint(e, "Once it is back, run the same command with --resume."); }
+ */
+export function withBrokerHint(e: unknown, hint: string): unknown {
+  for (let cur: unknown = e, depth = 0; cur instanceof Error && depth < 8; cur = cur.cause, depth++) {
+    if (cur instanceof KafkaError && cur.code === "BROKER_UNREACHABLE") {
+      return new KafkaError("BROKER_UNREACHABLE", `${cur.message} ${hint}`, { cause: e, retriable: true, context: cur.context });
+    }
+  }
+  return e;
+}

@@ -67,6 +67,8 @@ export interface CourseQueryOptions {
   /** With `lastName`: the course's topic prefix `LastnameFirstname` (as in the replay's Kafka sink). */
   firstName?: string;
   lastName?: string;
+  /** How long Kafka clients retry a broker that stopped answering before BROKER_UNREACHABLE; default 60,000 ms. */
+  retryBudgetMs?: number;
   /** File source: most files per micro-batch per table (Spark's `maxFilesPerTrigger`); default 1,000. */
   maxFilesPerTrigger?: number;
   /** File source: most bytes of files per micro-batch per table (Spark's `maxBytesPerTrigger`); default no bound. */
@@ -84,7 +86,7 @@ export interface CourseQueryOptions {
   /**
    * A checkpoint root folder: each streaming query keeps its progress in `<checkpoint>/<query>`
    * (`windowed`, `joined`, `simple-locations`, `simple-accelerations`), so running the same query
-   * again resumes where it stopped (file source only). Default: none.
+   * again resumes where it stopped (file or Kafka source). Default: none.
    */
   checkpoint?: string;
   /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
@@ -181,7 +183,7 @@ export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryO
       throw new OptionError("mode", o.mode, `the ${kind} query supports only append (${kind === "simple" ? "a pass-through has no rows to update" : "a stream-stream join emits each joined row once, as Spark does"}); update and complete are for the windowed query`);
     }
   }
-  const kafkaOptions: KafkaOptions = { bootstrap: o.bootstrap, preset: o.preset, topicPrefix: o.topicPrefix, firstName: o.firstName, lastName: o.lastName };
+  const kafkaOptions: KafkaOptions = { bootstrap: o.bootstrap, preset: o.preset, topicPrefix: o.topicPrefix, firstName: o.firstName, lastName: o.lastName, retryBudgetMs: o.retryBudgetMs };
   const wantsKafka = source === "kafka" || sink === "kafka" || Object.values(kafkaOptions).some((v) => v !== undefined);
   const kafka = wantsKafka ? kafkaConfig({ ...kafkaOptions, clientId: "streamlab-query" }) : undefined; // validates host:port and the prefix
   if (typeof o.deadLetter === "string" && source === "kafka") throw new OptionError("deadLetter", o.deadLetter, "a dead-letter folder is for the file source; the Kafka source writes bad messages to <prefix>-dead-letter (or give false to only count them)");
@@ -200,7 +202,7 @@ function topic(r: Resolved, name: string): string {
 }
 
 function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accelerations"): StreamSource {
-  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, ...(r.deadLetter === false ? { deadLetter: false } : {}) });
+  if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, retryBudgetMs: r.kafka?.retryBudgetMs, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, ...(r.deadLetter === false ? { deadLetter: false } : {}) });
   const deadLetter = typeof r.deadLetter === "string" ? path.join(r.deadLetter, table) : r.deadLetter;
   return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger, deadLetter });
 }
@@ -209,7 +211,7 @@ function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accele
 function sink(r: Resolved, sub: string, suffix: string, key: string): { sink: StreamSink; output: string } {
   if (r.sink === "kafka") {
     const t = topic(r, suffix);
-    return { sink: kafkaSink({ topic: t, key, bootstrap: r.kafka?.bootstrap }), output: t };
+    return { sink: kafkaSink({ topic: t, key, bootstrap: r.kafka?.bootstrap, retryBudgetMs: r.kafka?.retryBudgetMs }), output: t };
   }
   if (r.sink === "console") return { sink: consoleSink({ name: `console ${sub}` }), output: "console" };
   const dir = path.join(r.output, sub);

@@ -21,37 +21,12 @@ import { joinedQuery, windowedQuery } from "../../lib/stream/queries";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
 import { startCli } from "../helpers/cli";
 import { afterLines, killRuns } from "../helpers/kill";
+import { canonicalRow, lastPerWindow, repeats } from "../helpers/rows";
 import { bootstrap, requireBroker, uniquePrefix } from "../helpers/kafka";
 
 const KILLS = 10;
 const FOLDER = { windowed: "windowed", joined: "stream-joined" } as const;
 const TOPIC = { windowed: "windowed", joined: "joined" } as const;
-
-/** A JSON row without its batch id (batch boundaries differ between runs), keys sorted, numbers to 12 digits (sums in another order). */
-function canonical(value: Record<string, unknown>): string {
-  const { batch_id: _, ...rest } = value;
-  return JSON.stringify(Object.keys(rest).sort().map((k) => [k, typeof rest[k] === "number" ? Number((rest[k] as number).toPrecision(12)) : rest[k]]));
-}
-
-/**
- * Update mode emits a window again in each batch that changed it, so its rows depend on batch
- * boundaries; its last row per window does not. Returns those, and the number of (window, batch)
- * pairs emitted more than once: a batch written twice.
- */
-function lastPerWindow(rows: Record<string, unknown>[]): { last: string[]; twice: number } {
-  const last = new Map<string, Record<string, unknown>>();
-  const seen = new Set<string>();
-  let twice = 0;
-  for (const r of rows) {
-    const key = `${r.ride_id}|${r.window_start}`;
-    const pair = `${key}|${r.batch_id}`;
-    if (seen.has(pair)) twice++;
-    seen.add(pair);
-    const before = last.get(key);
-    if (before === undefined || Number(before.batch_id) < Number(r.batch_id)) last.set(key, r);
-  }
-  return { last: [...last.values()].map(canonical).sort(), twice };
-}
 
 describe("checkpoints with a Kafka source and a transactional Kafka sink survive kill -9 (real processes, real broker)", function () {
   this.timeout(900_000);
@@ -85,7 +60,7 @@ describe("checkpoints with a Kafka source and a transactional Kafka sink survive
         const reference = path.join(root, `ref-${kind}-${trigger}`);
         await (kind === "windowed" ? windowedQuery : joinedQuery)({ source: "kafka", sink: "files", bootstrap: bootstrap(), topicPrefix: prefix, output: reference, trigger: "once", maxOffsetsPerTrigger: perTrigger, ...shape }).awaitTermination();
         const rowsOf = (values: string[]) => values.map((v) => JSON.parse(v) as Record<string, unknown>);
-        const reduce = (rows: Record<string, unknown>[]) => (kind === "windowed" ? lastPerWindow(rows).last : rows.map(canonical).sort());
+        const reduce = (rows: Record<string, unknown>[]) => (kind === "windowed" ? lastPerWindow(rows).last : rows.map(canonicalRow).sort());
         const want = reduce(rowsOf(frameToMessages(readParquetOutput(path.join(reference, FOLDER[kind]))).map((m) => m.value)));
         assert.ok(want.length > 50, `the reference has ${want.length} rows`);
 
@@ -115,7 +90,7 @@ describe("checkpoints with a Kafka source and a transactional Kafka sink survive
 
         const rows = rowsOf((await readTopicMessages(out, { bootstrap: bootstrap() })).map((m) => m.raw!));
         const got = reduce(rows);
-        const twice = kind === "windowed" ? lastPerWindow(rows).twice : got.filter((g, i) => i > 0 && got[i - 1] === g).length;
+        const twice = kind === "windowed" ? lastPerWindow(rows).twice : repeats(got);
         assert.equal(twice, 0, `${twice} rows are in the topic twice`);
         assert.equal(got.length, want.length, kind === "windowed" ? "as many windows as an uninterrupted run (read committed)" : "as many rows as an uninterrupted run (read committed)");
         assert.deepEqual(got, want, kind === "windowed" ? "each window's final value as in an uninterrupted run" : "the same rows, each once");

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { AbortedError, OptionError } from "../../errors";
+import { withBrokerHint } from "../../kafka/failures";
 import { formatQueryProgress } from "../../stream/progress";
 import { COURSE_QUERIES, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQueryOptions, type CourseQuerySummary, type QuerySinkKind, type QuerySourceKind } from "../../stream/queries";
 import type { JoinHow } from "../../stream/options";
@@ -129,7 +130,9 @@ export function register(program: Command): void {
           summary = await query.awaitTermination();
         } catch (e) {
           console.log(formatCourseSummary(query.summary()));
-          throw e;
+          throw withBrokerHint(e, cli.checkpoint !== undefined
+            ? "Once it is back, run the same command again: with its --checkpoint it resumes where it stopped."
+            : "Once it is back, run the command again (it starts over; with --checkpoint DIR a rerun resumes where it stopped).");
         }
         console.log(formatCourseSummary(summary));
         if (signal.aborted) throw new AbortedError(`query ${kind}`);

@@ -6,6 +6,7 @@ import { formatProgress, formatSummary } from "../../replay/summary";
 import type { ReplayProgress, ReplaySummary } from "../../replay/types";
 import { createSink, SINK_KINDS, type SinkKind } from "../../sinks";
 import { FILE_SINK_DEFAULTS } from "../../sinks/files";
+import { withBrokerHint } from "../../kafka/failures";
 import { choiceOption, kafkaOptionsOf, numberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
 interface CliOptions extends KafkaFlags {
@@ -109,22 +110,27 @@ export function register(program: Command): void {
       const speed = given("speed") ? parseSpeed(opts.speed, "--speed") : undefined;
       const maxEvents = numberFlag("--max-events", opts.maxEvents, "a whole number of 1 or more");
       const timeLimit = numberFlag("--time-limit", opts.timeLimit, "a number of seconds above 0");
-      await runReplayCommand((signal, onProgress) => {
-        const sink = createSink(opts.sink, { out: opts.out, keep: opts.keep === true, ...kafkaOptionsOf(opts) });
-        return new Replay({
-          data: given("data") ? opts.data : undefined,
-          sinks: sink,
-          speed,
-          start: opts.start,
-          schedule: given("schedule") ? opts.schedule : undefined,
-          loop: opts.loop === true ? true : resume ? undefined : false,
-          maxEvents,
-          timeLimit,
-          signal,
-          onProgress,
-          resume,
-          progressLog: opts.progressLog,
+      try {
+        await runReplayCommand((signal, onProgress) => {
+          const sink = createSink(opts.sink, { out: opts.out, keep: opts.keep === true, ...kafkaOptionsOf(opts) });
+          return new Replay({
+            data: given("data") ? opts.data : undefined,
+            sinks: sink,
+            speed,
+            start: opts.start,
+            schedule: given("schedule") ? opts.schedule : undefined,
+            loop: opts.loop === true ? true : resume ? undefined : false,
+            maxEvents,
+            timeLimit,
+            signal,
+            onProgress,
+            resume,
+            progressLog: opts.progressLog,
+          });
         });
-      });
+      } catch (e) {
+        // The progress log knows what Kafka acknowledged: --resume continues from there.
+        throw withBrokerHint(e, "Once it is back, run the same command with --resume: it continues after the last release every sink acknowledged.");
+      }
     });
 }

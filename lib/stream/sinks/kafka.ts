@@ -37,7 +37,7 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
   let messages = 0;
   /** Checkpointed: the marker group, and the last batch id a transaction committed (-1: none). */
   let txn: { group: string; lastWritten: number } | undefined;
-  const connect = (transactionalId?: string) => KafkaProducer.connect({ bootstrap: o.bootstrap, clientId: "streamlab-query", createTopics: true, partitions: o.partitions, ...(transactionalId === undefined ? {} : { transactionalId }) });
+  const connect = (transactionalId?: string) => KafkaProducer.connect({ bootstrap: o.bootstrap, clientId: "streamlab-query", retryBudgetMs: o.retryBudgetMs, createTopics: true, partitions: o.partitions, ...(transactionalId === undefined ? {} : { transactionalId }) });
   return {
     name: o.name,
     topic: o.topic,

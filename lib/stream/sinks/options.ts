@@ -40,6 +40,8 @@ export interface KafkaSinkOptions {
   bootstrap?: string;
   /** Name in summaries; default `kafka`. */
   name?: string;
+  /** How long the producer retries a broker that stopped answering (default 60,000 ms; see KafkaOptions). */
+  retryBudgetMs?: number;
   /** Add a `batch_id` field to each value; same default as {@link ParquetSinkOptions.batchId}. */
   batchId?: boolean;
   /** Partitions when the sink creates the topic; default 3. */
@@ -86,5 +88,6 @@ export function resolveKafkaSinkOptions(o: KafkaSinkOptions): KafkaSinkOptions &
     name: optionalString("name", o.name, KAFKA_SINK_DEFAULTS.name),
     batchId: optionalBoolean("batchId", o.batchId, undefined),
     partitions,
+    retryBudgetMs: o.retryBudgetMs === undefined ? undefined : positiveInt("retryBudgetMs", o.retryBudgetMs, 1),
   };
 }

@@ -141,7 +141,7 @@ export interface KafkaStreamSource extends StreamSource {
 export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   const o = resolveKafkaSourceOptions(options);
   const timestampExprs = new Map<string, pl.Expr>();
-  const config: KafkaConfig = kafkaConfig({ bootstrap: o.bootstrap, clientId: "streamlab-query" });
+  const config: KafkaConfig = kafkaConfig({ bootstrap: o.bootstrap, clientId: "streamlab-query", retryBudgetMs: o.retryBudgetMs });
   const skips: Skipped[] = [];
   let missing: string | undefined;
   let sub: KafkaSubscription | undefined;
@@ -267,7 +267,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     for (const { m, reason } of bad) skips.push({ path: `${m.topic}[${m.partition}]@${m.offset}`, code: "KAFKA", reason: `${reason}; skipped${o.deadLetter === false ? "" : `, written to ${o.deadLetter}`}` });
     // A re-run batch's bad messages went to the dead letters when it first ran.
     if (o.deadLetter === false || !send) return;
-    producer ??= await KafkaProducer.connect({ bootstrap: config.bootstrap, clientId: "streamlab-query", createTopics: true });
+    producer ??= await KafkaProducer.connect({ bootstrap: config.bootstrap, clientId: "streamlab-query", retryBudgetMs: config.retryBudgetMs, createTopics: true });
     await producer.send(o.deadLetter, bad.map(({ m, reason }) => ({
       key: m.key,
       value: JSON.stringify({ reason, topic: m.topic, partition: m.partition, offset: m.offset, value: m.raw }),

@@ -68,6 +68,8 @@ export interface KafkaSourceOptions {
    * captured when the source opens, then report exhausted. Default false: keep reading.
    */
   once?: boolean;
+  /** How long the consumer retries a broker that stopped answering (default 60,000 ms; see KafkaOptions). */
+  retryBudgetMs?: number;
   /** Consumer group id; default a fresh `streamlab-query-<topic>-<random>` (always from the earliest offset). */
   groupId?: string;
   /** Fields parsed back to polars Datetime("ms") from ISO-8601 strings; default `["timestamp"]`. */
@@ -120,6 +122,7 @@ function resolveDeadLetterFolder(dir: string, value: unknown): string | false {
 
 export interface ResolvedKafkaSourceOptions {
   topic: string;
+  retryBudgetMs: number | undefined;
   name: string;
   bootstrap: string | undefined;
   once: boolean;
@@ -145,6 +148,7 @@ export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaS
     timestampFields,
     pollTimeoutMs,
     maxOffsetsPerTrigger: positiveInt("maxOffsetsPerTrigger", o.maxOffsetsPerTrigger, KAFKA_SOURCE_DEFAULTS.maxOffsetsPerTrigger),
+    retryBudgetMs: o.retryBudgetMs === undefined ? undefined : positiveInt("retryBudgetMs", o.retryBudgetMs, 1),
     deadLetter: o.deadLetter === false ? false : optionalString("deadLetter", o.deadLetter, topic.includes("-") ? `${topic.replace(/-[^-]*$/, "")}-dead-letter` : "dead-letter", '"DoeJane-dead-letter"'),
   };
 }
