@@ -3,9 +3,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka as KafkaClient } from "kafkajs";
+import { kafkajs } from "../../lib/kafka/kafkajs";
 import { NotMeasured } from "./proc";
 import { ROOT } from "./python";
+
+const { Kafka, logLevel } = kafkajs;
 
 export const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "localhost:9092";
 
@@ -24,7 +27,7 @@ export async function requireBroker(): Promise<void> {
   if (!(await brokerReachable())) throw new NotMeasured(`no Kafka broker at ${BOOTSTRAP} (start one with npm run kafka:start)`);
 }
 
-function client(): Kafka {
+function client(): KafkaClient {
   return new Kafka({ clientId: "streamlab-bench", brokers: BOOTSTRAP.split(","), logLevel: logLevel.NOTHING });
 }
 

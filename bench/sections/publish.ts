@@ -54,7 +54,7 @@ export async function publishSection(ctx: Ctx): Promise<Parts> {
     const prefix = ctx.prefix("PO");
     await createTopics([`${prefix}-locations`, `${prefix}-accelerations`], k.partitions);
     const r = await ctx.ours("streamlab replay --speed max → Kafka", "replay.ts", ["--data", ds.dir, "--speed", "max", "--sink", "kafka", "--topic-prefix", prefix, "--bootstrap", BOOTSTRAP, "--start", ctx.p.start]);
-    return { name: "streamlab (replay --speed max → KafkaSink, kafkajs)", rows: r.rows, seconds: r.wallMs / 1000, note: "one send per released partition, idempotent producer, acks=all, awaited before the next" };
+    return { name: "streamlab (replay --speed max → KafkaSink, kafkajs)", rows: r.rows, seconds: r.wallMs / 1000, note: "a producer per table, a connection per partition, one send per release; idempotent, acks=all" };
   });
   await run("course producer (kafka-python)", async () => {
     const prefix = ctx.prefix("PC");

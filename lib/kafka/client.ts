@@ -4,12 +4,15 @@
  * kafkajs's logging kept quiet except for real errors.
  */
 import net from "node:net";
-import { Kafka, logLevel as KafkaJsLevel, type LogEntry, type logCreator } from "kafkajs";
+import type { Kafka as KafkaClient, LogEntry, logCreator } from "kafkajs";
+import { kafkajs } from "./kafkajs";
+
+const { Kafka, logLevel: KafkaJsLevel } = kafkajs;
 import { KafkaError } from "../errors";
 import { unreachableMessage } from "./failures";
 import type { KafkaConfig, KafkaLogLevel } from "./types";
 
-const LEVELS: Record<KafkaLogLevel, KafkaJsLevel> = {
+const LEVELS: Record<KafkaLogLevel, number> = {
   nothing: KafkaJsLevel.NOTHING,
   error: KafkaJsLevel.ERROR,
   warn: KafkaJsLevel.WARN,
@@ -49,7 +52,7 @@ export function retryWithin(budgetMs: number): { retries: number; initialRetryTi
 }
 
 /** A kafkajs client for the configuration (does not connect). */
-export function createClient(config: KafkaConfig, retries = 5): Kafka {
+export function createClient(config: KafkaConfig, retries = 5): KafkaClient {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,

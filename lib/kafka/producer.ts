@@ -2,8 +2,10 @@
  * An idempotent producer (acks from all in-sync replicas) that reports each message's delivery
  * (topic, partition, offset) and counts acknowledgements per topic and partition.
  */
-import { Partitioners, type Producer } from "kafkajs";
-import { AbortedError, KafkaError } from "../errors";
+import type { Producer } from "kafkajs";
+import { kafkajs } from "./kafkajs";
+import { AbortedError, KafkaError, OptionError } from "../errors";
+import { positiveInt } from "../options";
 import { KafkaAdmin } from "./admin";
 import { createClient, retryWithin } from "./client";
 import { resolveConfig } from "./config";
@@ -26,6 +28,13 @@ export interface ProducerOptions extends KafkaOptions {
    * writer, so that a restarted writer fences its dead predecessor and aborts its open transaction.
    */
   transactionalId?: string;
+  /**
+   * Connections to send on (default 1). kafkajs's idempotent producer sends one request at a time
+   * per broker; with more, the partitions are spread over them (partition p always on connection
+   * p mod n, so each key keeps its order and its idempotence sequence) and requests for different
+   * partitions are in flight together. Not with `transactionalId` (a transaction is one producer's).
+   */
+  connections?: number;
 }
 
 /** A consumer-group offset committed inside a transaction: the writer's own record of what it wrote. */
@@ -70,13 +79,25 @@ type PartitionFn = (args: { topic: string; partitionMetadata: Array<{ partitionI
  * await producer.close();
  */
 export class KafkaProducer {
-  private readonly partitioner: PartitionFn = Partitioners.DefaultPartitioner() as unknown as PartitionFn;
+  private readonly partitioner: PartitionFn = kafkajs.Partitioners.DefaultPartitioner() as unknown as PartitionFn;
+  /** Per topic, each key's partition: murmur2 once per distinct key (a replay has a few hundred rides, 200,000 rows). */
+  private readonly keyPartitions = new Map<string, Map<string, number>>();
   private readonly partitionMeta = new Map<string, Array<{ partitionId: number; leader: number }>>();
   private readonly acked = new Map<string, number>();
   private total = 0;
   private closed = false;
 
-  private constructor(readonly config: KafkaConfig, private readonly producer: Producer, private readonly admin: KafkaAdmin, private readonly options: ProducerOptions) {}
+  /** Per connection, the end of its queue of sends: a connection sends in call order. */
+  private readonly tails: Promise<unknown>[];
+
+  private constructor(readonly config: KafkaConfig, private readonly producers: Producer[], private readonly admin: KafkaAdmin, private readonly options: ProducerOptions) {
+    this.tails = producers.map(() => Promise.resolve());
+  }
+
+  /** The first connection: the only one of a transactional producer. */
+  private get producer(): Producer {
+    return this.producers[0];
+  }
 
   static async connect(options: ProducerOptions = {}): Promise<KafkaProducer> {
     const config = resolveConfig(options);
@@ -84,18 +105,23 @@ export class KafkaProducer {
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
     const retry = retryWithin(config.retryBudgetMs);
-    const producer = createClient(config, retry.retries).producer({
+    const connections = positiveInt("connections", options.connections, 1);
+    if (connections > 1 && options.transactionalId !== undefined) throw new OptionError("connections", connections, "1 with a transactionalId (a transaction belongs to one producer)");
+    const client = createClient(config, retry.retries);
+    const producers = Array.from({ length: connections }, () => client.producer({
       idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry,
+      // Every message carries its partition (routed above): kafkajs need not hash it again.
+      createPartitioner: () => ({ message }: { message: { partition?: number } }) => message.partition!,
       ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
-    });
+    }));
     try {
-      await producer.connect();
+      await Promise.all(producers.map((p) => p.connect()));
     } catch (e) {
       await admin.close();
-      await producer.disconnect().catch(() => {});
+      await Promise.all(producers.map((p) => p.disconnect().catch(() => {})));
       throw asKafkaError(e, config);
     }
-    return new KafkaProducer(config, producer, admin, options);
+    return new KafkaProducer(config, producers, admin, options);
   }
 
   /** The full (prefixed) topic name. */
@@ -118,7 +144,11 @@ export class KafkaProducer {
     if (messages.length === 0) return [];
     const meta = await this.partitions(topic);
     const routed = messages.map((m) => this.route(topic, meta, m));
-    const reports = await this.sendRouted(this.producer, topic, routed);
+    const n = this.producers.length;
+    const groups: (typeof routed)[] = Array.from({ length: n }, () => []);
+    for (const m of routed) groups[m.partition % n].push(m);
+    const sent = await Promise.all(groups.map((group, i) => (group.length === 0 ? [] : this.enqueue(i, () => this.sendRouted(this.producers[i], topic, group)))));
+    const reports = sent.flat();
     this.acknowledged(topic, reports);
     return reports;
   }
@@ -163,14 +193,32 @@ export class KafkaProducer {
     return this.admin.committedOffset(group, this.topic(topic), partition);
   }
 
+  /** Runs `send` on connection `i` after the sends queued there before it (per-partition order across calls). */
+  private enqueue<T>(i: number, send: () => Promise<T>): Promise<T> {
+    const run = this.tails[i].then(send);
+    this.tails[i] = run.catch(() => undefined);
+    return run;
+  }
+
   private route(topic: string, meta: Array<{ partitionId: number; leader: number }>, m: OutgoingMessage) {
     return {
       key: m.key,
       value: m.value,
       ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
-      partition: m.partition ?? this.partitioner({ topic, partitionMetadata: meta, message: { key: m.key, value: m.value } }),
+      partition: m.partition ?? this.partitionOf(topic, meta, m),
     };
   }
+
+  /** The default partitioner's choice (murmur2 of the key, as the Java client), cached per key. */
+  private partitionOf(topic: string, meta: Array<{ partitionId: number; leader: number }>, m: OutgoingMessage): number {
+    if (m.key === null) return this.partitioner({ topic, partitionMetadata: meta, message: { key: null, value: m.value } }); // round robin
+    let keys = this.keyPartitions.get(topic);
+    if (keys === undefined) this.keyPartitions.set(topic, (keys = new Map()));
+    let p = keys.get(m.key);
+    if (p === undefined) keys.set(m.key, (p = this.partitioner({ topic, partitionMetadata: meta, message: { key: m.key, value: m.value } })));
+    return p;
+  }
+
 
   /**
    * One request per chunk: a whole replayed partition can exceed the broker's message.max.bytes
@@ -246,7 +294,7 @@ export class KafkaProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.producer.disconnect().catch(() => {});
+    await Promise.all(this.producers.map((p) => p.disconnect().catch(() => {})));
     await this.admin.close();
   }
 }

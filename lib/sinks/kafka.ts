@@ -1,3 +1,4 @@
+import pl from "nodejs-polars";
 import { KafkaError, OptionError } from "../errors";
 import { KAFKA_DEFAULTS, type KafkaOptions } from "../kafka/options";
 import { positiveInt } from "../options";
@@ -51,10 +52,12 @@ export class KafkaSink implements ReplaySink {
   /** Topic per table, e.g. `{ locations: "DoeJohn-locations", accelerations: "DoeJohn-accelerations" }`. */
   readonly topics: Record<Table, string>;
   private readonly options: Required<Pick<KafkaReplaySinkOptions, "partitions" | "replicationFactor" | "keyField" | "maxInFlight">>;
-  private producer: KafkaProducer | undefined;
-  private inFlight = 0;
+  /** One producer per table: an acknowledgement of one table's release never delays the other's. */
+  private producers: Record<Table, KafkaProducer> | undefined;
+  /** Per table, sends in flight and the releases waiting for one to finish. */
+  private readonly inFlight: Record<Table, number> = { locations: 0, accelerations: 0 };
   private inFlightPeak = 0;
-  private readonly queue: Array<() => void> = [];
+  private readonly queue: Record<Table, Array<() => void>> = { locations: [], accelerations: [] };
   private batches = 0;
   private closed = false;
   /** Next offset per partition, per topic: where the topics ended at open, moved on by every acknowledgement. */
@@ -83,7 +86,7 @@ export class KafkaSink implements ReplaySink {
    * notes where each partition ends. Resuming, it reads back what landed after the recorded offsets.
    */
   async open(context: ReplaySinkOpenContext = {}): Promise<void> {
-    if (this.producer) return;
+    if (this.producers) return;
     const admin = await KafkaAdmin.connect(this.config);
     try {
       const { created } = await admin.createTopics(Object.values(this.topics), { partitions: this.options.partitions, replicationFactor: this.options.replicationFactor });
@@ -101,23 +104,29 @@ export class KafkaSink implements ReplaySink {
     }
     const state = context.resume?.state;
     if (isKafkaSinkState(state)) await this.readLanded(state);
-    this.producer = await KafkaProducer.connect({ ...this.config, createTopics: false, onDelivery: this.sinkOptions.onDelivery });
+    // Each table on its own connections, one per partition: requests for different partitions are
+    // in flight together (kafkajs's idempotent producer sends one at a time per connection).
+    const connect = () => KafkaProducer.connect({ ...this.config, createTopics: false, connections: this.options.partitions, onDelivery: this.sinkOptions.onDelivery });
+    const [locations, accelerations] = await Promise.all([connect(), connect()]);
+    this.producers = { locations, accelerations };
   }
 
   /** Sends the batch's rows as one batch; resolves when every message is acknowledged. */
   async write(batch: ReleaseBatch): Promise<void> {
-    const producer = this.producer;
+    const producer = this.producers?.[batch.table];
     if (!producer || this.closed) throw new KafkaError("KAFKA", `The Kafka sink is ${this.closed ? "closed" : "not open"}: call open() first.`, { context: { broker: this.config.bootstrap } });
     const topic = this.topics[batch.table];
-    const messages: OutgoingMessage[] = [];
+    const frames: pl.DataFrame[] = [];
     for (const file of batch.files) {
       if (file.frame.height === 0) continue;
       if (!file.frame.columns.includes(this.options.keyField)) throw new OptionError("keyField", this.options.keyField, `a column of ${file.path} (${file.frame.columns.join(", ")})`);
-      for (const m of frameToMessages(file.frame, { keyField: this.options.keyField })) messages.push(m);
+      frames.push(file.frame);
     }
+    // One frame, so one bulk JSON write per release (a polars call per file would cost more than the send).
+    const messages: OutgoingMessage[] = frames.length === 0 ? [] : frameToMessages(frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" }), { keyField: this.options.keyField });
     const toSend = this.landed ? this.landed.take(topic, batch.dueOffset, messages) : messages;
     if (toSend.length === 0) return;
-    await this.acquire();
+    await this.acquire(batch.table);
     try {
       const reports = await producer.send(topic, toSend);
       const next = this.next.get(topic) ?? new Map<number, number>();
@@ -125,7 +134,7 @@ export class KafkaSink implements ReplaySink {
       this.next.set(topic, next);
       this.batches++;
     } finally {
-      this.release();
+      this.release(batch.table);
     }
   }
 
@@ -147,23 +156,23 @@ export class KafkaSink implements ReplaySink {
     if (landed.size > 0) this.landed = landed;
   }
 
-  private async acquire(): Promise<void> {
-    while (this.inFlight >= this.options.maxInFlight) await new Promise<void>((r) => this.queue.push(r));
-    this.inFlight++;
-    this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlight);
+  private async acquire(table: Table): Promise<void> {
+    while (this.inFlight[table] >= this.options.maxInFlight) await new Promise<void>((r) => this.queue[table].push(r));
+    this.inFlight[table]++;
+    this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlight.locations + this.inFlight.accelerations);
   }
 
-  private release(): void {
-    this.inFlight--;
-    this.queue.shift()?.();
+  private release(table: Table): void {
+    this.inFlight[table]--;
+    this.queue[table].shift()?.();
   }
 
   /** Waits for the sends in flight, then disconnects; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.inFlight > 0) await new Promise<void>((r) => this.queue.push(r));
-    await this.producer?.close();
+    for (const table of ["locations", "accelerations"] as const) while (this.inFlight[table] > 0) await new Promise<void>((r) => this.queue[table].push(r));
+    await Promise.all(Object.values(this.producers ?? {}).map((p) => p.close()));
   }
 
   /**
@@ -172,6 +181,9 @@ export class KafkaSink implements ReplaySink {
    */
   stats(): Record<string, number> {
     const resumed: Record<string, number> = this.landed ? { alreadyDelivered: this.landed.skipped } : {};
-    return { batches: this.batches, inFlightPeak: this.inFlightPeak, ...resumed, ...(this.producer?.stats() ?? { messages: 0 }) };
+    const per = Object.values(this.producers ?? {}).map((p) => p.stats());
+    const merged: Record<string, number> = { messages: 0 };
+    for (const stats of per) for (const [k, v] of Object.entries(stats)) merged[k] = (merged[k] ?? 0) + v;
+    return { batches: this.batches, inFlightPeak: this.inFlightPeak, ...resumed, ...merged };
   }
 }

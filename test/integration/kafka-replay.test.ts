@@ -112,4 +112,29 @@ describe("replay → Kafka → consumers, on the course dataset (real broker)", 
     assert.equal(accelerations.length, 23_512);
     assert.equal(accelerations.filter((l) => typeof JSON.parse(l).uuid === "string").length, 23_512);
   });
+
+  it("keeps each ride's order on topics with 6 partitions (2 per connection: the sends of a partition stay in order)", async () => {
+    const six = uniquePrefix("Six");
+    try {
+      const summary = await replay({ data: SHARED_BDD, sinks: new KafkaSink({ bootstrap: bootstrap(), topicPrefix: six, partitions: 6 }), speed: "max", start: START, progressLog: false });
+      assert.equal(summary.stopReason, "completed");
+      for (const table of TABLES) {
+        const messages = await readTopicMessages(`${six}-${table}`, { bootstrap: bootstrap() });
+        assert.equal(messages.length, source[table]?.height, `${table}: one message per row`);
+        assert.equal(new Set(messages.map((m) => m.partition)).size, 6, `${table}: rides on all 6 partitions`);
+        // Per ride: one partition, and offsets in the order of the ride's own event times (offset column).
+        const byRide = new Map<string, ConsumedMessage[]>();
+        for (const m of messages) byRide.set(m.key!, [...(byRide.get(m.key!) ?? []), m]);
+        for (const [uuid, list] of byRide) {
+          assert.equal(new Set(list.map((m) => m.partition)).size, 1, `${table} ride ${uuid}: one partition`);
+          const sent = list.sort((a, b) => a.offset - b.offset).map((m) => (JSON.parse(m.raw!) as { offset: number }).offset);
+          assert.deepEqual(sent, [...sent].sort((a, b) => a - b), `${table} ride ${uuid}: messages in the ride's order`);
+        }
+      }
+    } finally {
+      const admin = await KafkaAdmin.connect({ bootstrap: bootstrap(), topicPrefix: six }).catch(() => undefined);
+      await admin?.deleteTopics(["locations", "accelerations"]);
+      await admin?.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { groupMessagesPerPartition } from "../../lib/kafka/kafkajs";
 import { chunksOfBytes } from "../../lib/kafka/producer";
 
 describe("kafka producer: request chunks", () => {
@@ -24,5 +25,18 @@ describe("kafka producer: request chunks", () => {
 
   it("returns no chunk for no message", () => {
     assert.deepEqual(chunksOfBytes([], 100), []);
+  });
+});
+
+describe("kafkajs, loaded through lib/kafka/kafkajs.ts", () => {
+  it("groups a request's messages per partition in order, linearly, in place of kafkajs's own helper", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const used = require("kafkajs/src/producer/groupMessagesPerPartition.js");
+    assert.equal(used, groupMessagesPerPartition, "kafkajs's producer uses the linear grouping");
+    const messages = Array.from({ length: 20_000 }, (_, i) => ({ key: `k${i % 7}`, value: String(i), partition: (i * 5) % 3 }));
+    const grouped = groupMessagesPerPartition({ topic: "t", partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => (message as { partition: number }).partition });
+    assert.deepEqual(Object.keys(grouped).sort(), ["0", "1", "2"]);
+    for (const p of [0, 1, 2]) assert.deepEqual(grouped[p], messages.filter((m) => m.partition === p), `partition ${p}: its messages in their order`);
+    assert.deepEqual(groupMessagesPerPartition({ topic: "t", partitionMetadata: [], messages, partitioner: () => 0 }), {});
   });
 });

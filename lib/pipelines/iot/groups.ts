@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { AssignerProtocol } from "kafkajs";
+import { kafkajs } from "../../kafka/kafkajs";
 import { KafkaError } from "../../errors";
 import { KafkaAdmin, resolveConfig, subscribe, type KafkaSubscription } from "../../kafka";
 import { ensureTopic } from "../kafka";
@@ -32,7 +32,7 @@ async function waitForStableGroups(admin: KafkaAdmin, topic: string, partitions:
     const { groups } = await admin.kafkajs.describeGroups(Object.keys(expected));
     const settled = groups.every((g) => {
       if (g.state !== "Stable" || g.members.length !== expected[g.groupId]) return false;
-      const assigned = g.members.flatMap((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? []);
+      const assigned = g.members.flatMap((m) => kafkajs.AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic] ?? []);
       return new Set(assigned).size === partitions;
     });
     if (settled) return;
