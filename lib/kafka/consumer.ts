@@ -117,6 +117,8 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   private readonly reached = new Map<string, number>();
   /** Partitions paused in the middle of a fetched batch: its end-of-batch offset says nothing about delivery. */
   private readonly pausedMidBatch = new Set<string>();
+  /** Per `topic\u0000partition`: messages in the buffer (so `readPast` need not scan it). */
+  private readonly buffered = new Map<string, number>();
 
   /** @internal use {@link subscribe} */
   constructor(readonly config: KafkaConfig, private readonly consumer: Consumer, topics: string[], group: string, ephemeral: boolean, private readonly parseJson: boolean, private readonly bufferSize: number, private readonly filter?: (m: ConsumedMessage) => boolean) {
@@ -136,6 +138,8 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     const m = toConsumedMessage(p.topic, p.partition, p.message, this.parseJson);
     if (this.filter && !this.filter(m)) return;
     this.buffer.push(m);
+    const key = `${p.topic}\u0000${p.partition}`;
+    this.buffered.set(key, (this.buffered.get(key) ?? 0) + 1);
     if (this.buffer.length >= this.bufferSize) {
       this.resumes.push(p.pause());
       this.pausedMidBatch.add(`${p.topic}\u0000${p.partition}`);
@@ -166,7 +170,7 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     const handed = this.positions.get(key)?.offset ?? 0;
     if (handed >= end) return true;
     if ((this.reached.get(key) ?? 0) < end) return false;
-    return !this.buffer.some((m) => m.partition === partition && m.topic === topic);
+    return (this.buffered.get(key) ?? 0) === 0;
   }
 
   /** @internal */
@@ -220,7 +224,9 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
       if (m) {
         if (this.resumes.length > 0 && this.buffer.length <= this.bufferSize / 2 && !this.closing) for (const resume of this.resumes.splice(0)) resume();
         this.consumed++;
-        this.positions.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
+        const key = `${m.topic}\u0000${m.partition}`;
+        this.buffered.set(key, (this.buffered.get(key) ?? 1) - 1);
+        this.positions.set(key, { topic: m.topic, partition: m.partition, offset: m.offset + 1 });
         return m;
       }
       if (this.failure) throw this.failure;

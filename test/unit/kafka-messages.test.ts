@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { frameToMessages, rowToJson } from "../../lib/kafka/messages";
-import { messagesToFrame } from "../../lib/kafka/frame";
+import { messagesToFrame, messagesToFrameByRow, valuesInBulk } from "../../lib/kafka/frame";
 import { formatMessage } from "../../lib/kafka/consumer";
 import type { ConsumedMessage } from "../../lib/kafka/types";
 import { isStreamlabError } from "../../lib/errors";
@@ -71,6 +71,28 @@ describe("kafka messages", () => {
     assert.deepEqual(frame.getColumn("a.b").toArray(), [1, 2]);
     assert.deepEqual(frame.getColumn("m").toArray(), ["1", "x"]);
     assert.deepEqual(frame.getColumn("extra").toArray(), [null, "[1,2]"]);
+  });
+
+  it("reads values in bulk into the same frame as message by message (names, types, values), and falls back where they could differ", () => {
+    const cases: Array<Array<Record<string, unknown>>> = [
+      // BDD-like rows: clashing names (offset, timestamp), ISO times, numbers with and without decimals, nulls, a field met late.
+      Array.from({ length: 300 }, (_, i) => ({ uuid: `r${i % 3}`, offset: i / 4, speed: i % 5 === 0 ? null : i, timelapse: i % 2 === 0, timestamp: new Date(1_700_000_000_000 + i * 250).toISOString(), ...(i === 250 ? { late: "x" } : {}) })),
+      [{ a: 1, n: null }, { a: 2.5, n: null }],
+      [{ t: "2020-01-01T00:00:00.000Z" }, { t: "not a time" }],
+      // Falls back: nested objects, arrays, ISO times with an offset.
+      [{ a: { b: 1 } }, { a: { b: 2 } }],
+      [{ x: [1, 2] }, { x: null }],
+      [{ t: "2020-01-01T00:00:00+01:00" }],
+    ];
+    for (const [i, rows] of cases.entries()) {
+      const messages = consumed(rows.map((r, i) => ({ key: `k${i % 2}`, value: JSON.stringify(r) })));
+      assert.equal(valuesInBulk(messages, true) !== null, i < 3, `case ${i}: ${i < 3 ? "bulk" : "message by message"}`);
+      const bulk = messagesToFrame(messages);
+      const byRow = messagesToFrameByRow(messages);
+      assert.deepEqual(bulk.columns, byRow.columns, JSON.stringify(rows[0]));
+      assert.deepEqual(bulk.dtypes.map(String), byRow.dtypes.map(String), JSON.stringify(rows[0]));
+      assert.ok(bulk.frameEqual(byRow, true), `${bulk}\n!=\n${byRow}`);
+    }
   });
 
   it("builds an empty frame with the message columns", () => {
