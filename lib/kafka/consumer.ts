@@ -117,6 +117,8 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   private readonly reached = new Map<string, number>();
   /** Partitions paused in the middle of a fetched batch: its end-of-batch offset says nothing about delivery. */
   private readonly pausedMidBatch = new Set<string>();
+  /** Per `topic\u0000partition`: the offset it was sought to; batches fetched before the seek took effect start below it. */
+  private readonly seekedTo = new Map<string, number>();
   /** Per `topic\u0000partition`: messages in the buffer (so `readPast` need not scan it). */
   private readonly buffered = new Map<string, number>();
 
@@ -153,9 +155,12 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
    * reader uses it to tell that a partition written in transactions is read to its end, where the
    * last offset is a commit marker that never arrives as a message.
    */
-  batchEnded(topic: string, partition: number, lastOffset: string | number | null): void {
+  batchEnded(topic: string, partition: number, firstOffset: string | number | null, lastOffset: string | number | null): void {
     const key = `${topic}\u0000${partition}`;
     if (this.pausedMidBatch.delete(key) || lastOffset === null) return;
+    // A fetch that left before a seek: kafkajs drops its records but still reports its end.
+    const start = this.seekedTo.get(key);
+    if (start !== undefined && firstOffset !== null && Number(firstOffset) < start) return;
     const next = Number(lastOffset) + 1;
     if (next > (this.reached.get(key) ?? 0)) this.reached.set(key, next);
     this.wake(this.waiters);
@@ -193,6 +198,11 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
     return this.waiters.length;
   }
 
+  /** @internal records a seek (see {@link batchEnded}). */
+  sought(topic: string, partition: number, offset: number): void {
+    this.seekedTo.set(`${topic}\u0000${partition}`, offset);
+  }
+
   /** @internal runs `cleanup` once when the subscription closes (e.g. removes an abort listener). */
   onClose(cleanup: () => void): void {
     this.cleanups.push(cleanup);
@@ -201,6 +211,13 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
   /** True once closed (by `close()` or the signal). */
   get closed(): boolean {
     return this.closing !== undefined;
+  }
+
+  /** Per partition of `topic`: the offset after the last message handed out by `next()`. */
+  handedOffsets(topic: string): Record<number, number> {
+    const out: Record<number, number> = {};
+    for (const p of this.positions.values()) if (p.topic === topic) out[p.partition] = p.offset;
+    return out;
   }
 
   /** Messages handed out so far. */
@@ -419,10 +436,12 @@ export async function subscribe(options: SubscribeOptions): Promise<KafkaSubscri
   const filter = only === undefined ? undefined : (m: ConsumedMessage) => m.partition === only && (startAt === undefined || m.offset >= startAt);
   const sub = new KafkaSubscription(config, consumer, topics, group, ephemeral, options.parseJson ?? true, bufferSize, filter);
   consumer.on(consumer.events.CRASH, (ev) => sub.fail(ev.payload.error));
-  consumer.on(consumer.events.END_BATCH_PROCESS, (ev) => sub.batchEnded(ev.payload.topic, ev.payload.partition, ev.payload.lastOffset));
+  consumer.on(consumer.events.END_BATCH_PROCESS, (ev) => sub.batchEnded(ev.payload.topic, ev.payload.partition, ev.payload.firstOffset, ev.payload.lastOffset));
   try {
     await consumer.connect();
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: from === "earliest" });
+    // Known before the first fetch can end: batches from before the seeks below are told apart.
+    if (starts !== undefined) for (const [p, offset] of Object.entries(starts)) sub.sought(topics[0], Number(p), offset);
     await consumer.run({ autoCommit: options.autoCommit === true, eachMessage: (p) => sub.deliver(p) });
     // Seeks apply when the partitions are assigned. "latest" without a group = the end as of now
     // (captured above), so nothing produced after subscribe() returns is missed.

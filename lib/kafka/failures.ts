@@ -19,7 +19,7 @@ function chain(e: unknown): KafkaJsLike[] {
   return out;
 }
 
-const UNREACHABLE = /KafkaJSConnectionError|KafkaJSBrokerNotFound|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Connection timeout|Closed connection/i;
+const UNREACHABLE = /KafkaJSConnectionError|KafkaJSBrokerNotFound|No broker available|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Connection timeout|Closed connection/i;
 
 export function unreachableMessage(bootstrap: string, detail: string): string {
   return `Kafka broker ${bootstrap} is not reachable (${detail}). Check that the broker runs: for the local one \`npm run kafka:status\` / \`npm run kafka:start\`; for another cluster set KAFKA_BOOTSTRAP_SERVERS (or the bootstrap option) to its host:port.`;

@@ -73,7 +73,8 @@ export function valuesInBulk(messages: ConsumedMessage[], parseDates: boolean): 
   const raws: string[] = [];
   for (const m of messages) {
     const raw = m.raw;
-    if (typeof raw !== "string" || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
+    // A value left as text (parseJson: false) is one `value` column in the per-message path.
+    if (typeof m.value === "string" || typeof raw !== "string" || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
     raws.push(raw);
   }
   let frame: pl.DataFrame;

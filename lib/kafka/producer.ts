@@ -82,7 +82,8 @@ export class KafkaProducer {
   private readonly partitioner: PartitionFn = kafkajs.Partitioners.DefaultPartitioner() as unknown as PartitionFn;
   /** Per topic, each key's partition: murmur2 once per distinct key (a replay has a few hundred rides, 200,000 rows). */
   private readonly keyPartitions = new Map<string, Map<string, number>>();
-  private readonly partitionMeta = new Map<string, Array<{ partitionId: number; leader: number }>>();
+  /** Per topic, its partition layout (the promise: concurrent first sends share one lookup, and queue in call order). */
+  private readonly partitionMeta = new Map<string, Promise<Array<{ partitionId: number; leader: number }>>>();
   private readonly acked = new Map<string, number>();
   private total = 0;
   private closed = false;
@@ -101,12 +102,12 @@ export class KafkaProducer {
 
   static async connect(options: ProducerOptions = {}): Promise<KafkaProducer> {
     const config = resolveConfig(options);
+    const connections = positiveInt("connections", options.connections, 1);
+    if (connections > 1 && options.transactionalId !== undefined) throw new OptionError("connections", connections, "1 with a transactionalId (a transaction belongs to one producer)");
     const admin = await KafkaAdmin.connect(config); // probes the brokers first: BROKER_UNREACHABLE in seconds
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
     const retry = retryWithin(config.retryBudgetMs);
-    const connections = positiveInt("connections", options.connections, 1);
-    if (connections > 1 && options.transactionalId !== undefined) throw new OptionError("connections", connections, "1 with a transactionalId (a transaction belongs to one producer)");
     const client = createClient(config, retry.retries);
     const producers = Array.from({ length: connections }, () => client.producer({
       idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry,
@@ -185,6 +186,19 @@ export class KafkaProducer {
     } catch (e) {
       await txn.abort().catch(() => {});
       throw asKafkaError(e, this.config, topic);
+    }
+  }
+
+  /**
+   * Takes over the transactional id: the broker fences any earlier producer with it and finishes
+   * (aborts) its open transaction. kafkajs does this only when a first transaction begins, so a
+   * restart calls it before reading its marker ({@link committedOffset}).
+   */
+  async fence(): Promise<void> {
+    try {
+      await (await this.producer.transaction()).abort(); // empty: nothing goes to the broker but the init
+    } catch (e) {
+      throw asKafkaError(e, this.config);
     }
   }
 
@@ -271,14 +285,18 @@ export class KafkaProducer {
   }
 
   /** Ensures the topic exists (unless `createTopics: false`) and returns its partition layout. */
-  private async partitions(topic: string): Promise<Array<{ partitionId: number; leader: number }>> {
-    const known = this.partitionMeta.get(topic);
-    if (known) return known;
-    if (this.options.createTopics !== false) await this.admin.createTopics(topic, { partitions: this.options.partitions });
-    const d = await this.admin.describeTopic(topic);
-    const meta = d.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader }));
-    this.partitionMeta.set(topic, meta);
-    return meta;
+  private partitions(topic: string): Promise<Array<{ partitionId: number; leader: number }>> {
+    let known = this.partitionMeta.get(topic);
+    if (known === undefined) {
+      known = (async () => {
+        if (this.options.createTopics !== false) await this.admin.createTopics(topic, { partitions: this.options.partitions });
+        const d = await this.admin.describeTopic(topic);
+        return d.partitions.map((p) => ({ partitionId: p.partition, leader: p.leader }));
+      })();
+      this.partitionMeta.set(topic, known);
+      known.catch(() => this.partitionMeta.delete(topic)); // a failed lookup is tried again next time
+    }
+    return known;
   }
 
   private count(key: string, n: number): void {

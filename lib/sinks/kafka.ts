@@ -107,7 +107,13 @@ export class KafkaSink implements ReplaySink {
     // Each table on its own connections, one per partition: requests for different partitions are
     // in flight together (kafkajs's idempotent producer sends one at a time per connection).
     const connect = () => KafkaProducer.connect({ ...this.config, createTopics: false, connections: this.options.partitions, onDelivery: this.sinkOptions.onDelivery });
-    const [locations, accelerations] = await Promise.all([connect(), connect()]);
+    const made = await Promise.allSettled([connect(), connect()]);
+    const failed = made.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      for (const r of made) if (r.status === "fulfilled") await r.value.close();
+      throw failed.reason;
+    }
+    const [locations, accelerations] = made.map((r) => (r as PromiseFulfilledResult<KafkaProducer>).value);
     this.producers = { locations, accelerations };
   }
 

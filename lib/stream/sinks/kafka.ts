@@ -20,9 +20,9 @@ export interface KafkaStreamSink extends StreamSink {
  *
  * In a checkpointed query each batch goes out in one Kafka transaction that also commits the batch
  * id as the offset of a marker group (`streamlab-sink-<checkpoint id>`) on the topic's partition 0:
- * the write and its record are one atomic step. A restart fences the dead run's producer (same
- * transactional id, so its open transaction is aborted), reads the marker, and skips the batches
- * it covers. Consumers reading committed messages (kafkajs's default, Spark's
+ * the write and its record are one atomic step. A restart first fences the dead run's producer
+ * (same transactional id: its open transaction is aborted, a committing one completes), then reads
+ * the marker and skips the batches it covers. Consumers reading committed messages (kafkajs's default, Spark's
  * `kafka.isolation.level=read_committed`) see every result exactly once.
  *
  * @param options.topic the full topic name, e.g. `DoeJane-windowed`
@@ -48,9 +48,17 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
         return;
       }
       producer = await connect(`streamlab-${cp.id}-${o.topic}`);
-      await producer.ensureTopic(o.topic);
-      const group = `streamlab-sink-${cp.id}`;
-      txn = { group, lastWritten: ((await producer.committedOffset(group, o.topic, 0)) ?? 0) - 1 };
+      try {
+        await producer.ensureTopic(o.topic);
+        // Fence the dead run first: its transaction is then committed or aborted, and the marker final.
+        await producer.fence();
+        const group = `streamlab-sink-${cp.id}`;
+        txn = { group, lastWritten: ((await producer.committedOffset(group, o.topic, 0)) ?? 0) - 1 };
+      } catch (e) {
+        await producer.close();
+        producer = undefined;
+        throw e;
+      }
     },
     async write(output: BatchOutput) {
       if (output.frame.height === 0) return;

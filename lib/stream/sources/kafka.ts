@@ -7,6 +7,7 @@ import { subscribe, type KafkaSubscription } from "../../kafka/consumer";
 import { KafkaProducer } from "../../kafka/producer";
 import { MESSAGE_COLUMNS, messagesToFrame } from "../../kafka/frame";
 import { readRanges, type OffsetRanges } from "../../kafka/read";
+import { sleepFor } from "../../replay/clock";
 import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
 import type { Replayable, SourceChunk, StreamSource } from "../types";
 import { resolveKafkaSourceOptions, type KafkaSourceOptions } from "./options";
@@ -154,13 +155,37 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   let producer: KafkaProducer | undefined;
   /** Checkpoint restart: per partition, the offset after the last batch logged. */
   let startOffsets: Record<number, number> | undefined;
+  /** When the broker stopped answering (the consumer gave up), while it has not come back. */
+  let outageSince: number | undefined;
+
+  /** Carries on from `offsets` (per partition, the next to read) when the subscription starts again. */
+  function resumeAt(offsets: Record<number, number>): void {
+    for (const [p, next] of Object.entries(offsets)) {
+      startOffsets ??= {};
+      startOffsets[Number(p)] = Math.max(startOffsets[Number(p)] ?? 0, next);
+    }
+  }
+
+  /**
+   * The broker stopped answering for longer than the consumer's own retries: drop the subscription
+   * and subscribe again after what was handed out, until `retryBudgetMs` has passed since it went.
+   */
+  async function rideOut(e: unknown): Promise<void> {
+    outageSince ??= Date.now();
+    if (sub !== undefined) {
+      resumeAt(sub.handedOffsets(o.topic));
+      await sub.close();
+      sub = undefined;
+    }
+    if (Date.now() - outageSince > config.retryBudgetMs) throw e;
+  }
 
   async function connect(): Promise<boolean> {
     // While the topic is missing, ask the broker again at most once per second, not on every poll.
     if (missing !== undefined && Date.now() - lastAttempt < MISSING_RETRY_MS) return false;
     lastAttempt = Date.now();
     try {
-      if (o.once) {
+      if (o.once && due === undefined) {
         const d = await describeTopic(o.topic, config);
         due = new Map(d.partitions.filter((p) => Math.max(p.low, startOffsets?.[p.partition] ?? 0) < p.high).map((p) => [p.partition, p.high]));
         if (due.size === 0) {
@@ -171,8 +196,13 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
       // Raw values: the poll parses them in bulk (valuesToRows), JSON.parse only on the fallback path.
       sub = await subscribe({ ...config, topics: [o.topic], from: "earliest", ...(o.groupId === undefined ? {} : { group: o.groupId }), ...(startOffsets === undefined ? {} : { startOffsets }), bufferSize: 10_000, parseJson: false });
       missing = undefined;
+      outageSince = undefined;
       return true;
     } catch (e) {
+      if (outageSince !== undefined && isStreamlabError(e, "BROKER_UNREACHABLE")) {
+        await rideOut(e); // still gone: try again on a later poll, until the budget is spent
+        return false;
+      }
       if (isStreamlabError(e, "TOPIC_MISSING")) {
         missing = e.message;
         if (o.once) done = true;
@@ -196,7 +226,10 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
 
   async function poll(signal?: AbortSignal): Promise<SourceChunk[]> {
     if (closed || done) return [];
-    if (sub === undefined && !(await connect())) return [];
+    if (sub === undefined && !(await connect())) {
+      if (outageSince !== undefined) await sleepFor(MISSING_RETRY_MS, signal); // the broker is still away
+      return [];
+    }
     const s = sub!;
     const messages: ConsumedMessage[] = [];
     // kafkajs hands messages over one at a time, so "what is buffered now" is often a single
@@ -207,9 +240,16 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     while (messages.length < o.maxOffsetsPerTrigger && !signal?.aborted) {
       if (atEnd?.()) break;
       if (!o.once && messages.length > 0 && Date.now() - started > o.pollTimeoutMs) break;
-      const m = await s.next(wait, atEnd);
+      let m: ConsumedMessage | undefined;
+      try {
+        m = await s.next(wait, atEnd);
+      } catch (e) {
+        if (!isStreamlabError(e, "BROKER_UNREACHABLE") || signal?.aborted) throw e;
+        await rideOut(e); // what arrived before is returned; the next poll subscribes again
+        break;
+      }
       if (m === undefined) {
-        if (o.once && !s.closed && due!.size > 0) {
+        if (o.once && !s.closed && due!.size > 0 && sub !== undefined) {
           const left = [...due!].map(([p, end]) => `partition ${p} up to offset ${end - 1}`).join(", ");
           throw new KafkaError("KAFKA", `Reading ${o.topic} on ${config.bootstrap}: nothing arrived for ${wait} ms while ${left} were still due; is the broker overloaded or the topic truncated?`, { retriable: true, context: { broker: config.bootstrap, topic: o.topic } });
         }
@@ -218,7 +258,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
       if (keep(m)) messages.push(m);
       if (!o.once) wait = LINGER_MS;
     }
-    if (o.once && readToEnd(s)) {
+    if (o.once && sub !== undefined && readToEnd(s)) {
       done = true;
       await s.close();
     }
