@@ -14,7 +14,24 @@ export interface MessagesToFrameOptions {
   parseDates?: boolean;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/** An ISO-8601 date-time, as the per-message path recognises one; `ISO_FORMAT` parses the UTC (`Z`) ones. */
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+export const ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ";
+
+/**
+ * Values that are each a one-line JSON object, read by polars as NDJSON in one native call; null
+ * when one is not (or polars refuses them), so the caller takes its per-message path. The schema
+ * comes from the first `inferSchemaLength` values (`"all"`: every value).
+ */
+export function readJsonObjects(raws: readonly (string | null | undefined)[], inferSchemaLength: number | "all"): pl.DataFrame | null {
+  for (const raw of raws) if (typeof raw !== "string" || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
+  try {
+    const frame = pl.readJSON(Buffer.from(raws.join("\n")), { format: "lines", inferSchemaLength: (inferSchemaLength === "all" ? null : inferSchemaLength) as number });
+    return frame.height === raws.length ? frame : null;
+  } catch {
+    return null;
+  }
+}
 
 function flatten(value: unknown, prefix: string, out: Map<string, unknown>): void {
   if (value !== null && typeof value === "object" && !Array.isArray(value)) {
@@ -70,21 +87,11 @@ function metadataFrame(messages: ConsumedMessage[]): pl.DataFrame {
  * a nested object or array, an ISO-8601 time with an offset, anything polars refuses).
  */
 export function valuesInBulk(messages: ConsumedMessage[], parseDates: boolean): pl.DataFrame | null {
-  const raws: string[] = [];
-  for (const m of messages) {
-    const raw = m.raw;
-    // A value left as text (parseJson: false) is one `value` column in the per-message path.
-    if (typeof m.value === "string" || typeof raw !== "string" || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
-    raws.push(raw);
-  }
-  let frame: pl.DataFrame;
-  try {
-    // Every row informs the schema: a field first met late is still a column.
-    frame = pl.readJSON(Buffer.from(raws.join("\n")), { format: "lines", inferSchemaLength: null as unknown as number });
-  } catch {
-    return null;
-  }
-  if (frame.height !== messages.length) return null;
+  // A value left as text (parseJson: false) is one `value` column in the per-message path.
+  if (messages.some((m) => typeof m.value === "string")) return null;
+  // Every row informs the schema: a field first met late is still a column.
+  const frame = readJsonObjects(messages.map((m) => m.raw), "all");
+  if (frame === null) return null;
   const columns = frame.columns, dtypes = frame.dtypes;
   const casts: pl.Expr[] = [];
   const renames: Record<string, string> = {};
@@ -102,7 +109,7 @@ export function valuesInBulk(messages: ConsumedMessage[], parseDates: boolean): 
         const notIso = frame.filter(col.isNotNull().and(col.str.contains(ISO.source).not())).height;
         if (notIso === 0) {
           if (frame.filter(col.isNotNull().and(col.str.contains("Z$").not())).height > 0) return null; // an offset: the per-message path parses it
-          casts.push(col.str.strptime(pl.Datetime("ms"), "%Y-%m-%dT%H:%M:%S%.fZ").cast(pl.Datetime("ms")));
+          casts.push(col.str.strptime(pl.Datetime("ms"), ISO_FORMAT).cast(pl.Datetime("ms")));
         }
       }
     } else if (v !== "String" && v !== "Float64" && v !== "Bool") return null;

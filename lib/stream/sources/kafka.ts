@@ -5,7 +5,7 @@ import { describeTopic } from "../../kafka/admin";
 import { kafkaConfig } from "../../kafka/config";
 import { subscribe, type KafkaSubscription } from "../../kafka/consumer";
 import { KafkaProducer } from "../../kafka/producer";
-import { MESSAGE_COLUMNS, messagesToFrame } from "../../kafka/frame";
+import { ISO, ISO_FORMAT, MESSAGE_COLUMNS, messagesToFrame, readJsonObjects } from "../../kafka/frame";
 import { readRanges, type OffsetRanges } from "../../kafka/read";
 import { sleepFor } from "../../replay/clock";
 import type { ConsumedMessage, KafkaConfig } from "../../kafka/types";
@@ -41,8 +41,6 @@ export function messagesToRows(messages: ConsumedMessage[], timestampFields: str
   return rows;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-const ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ";
 
 /**
  * The fast path of {@link messagesToRows}: raw JSON object values, newline-joined and read by polars
@@ -53,14 +51,8 @@ const ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ";
  * `cache` keeps the cast expressions across calls (nodejs-polars expressions are costly to build).
  */
 export function valuesToRows(raws: (string | null)[], timestampFields: string[], cache = new Map<string, pl.Expr>()): pl.DataFrame | null {
-  for (const raw of raws) if (raw === null || raw.charCodeAt(0) !== 123 /* { */ || raw.includes("\n") || raw.includes("\r")) return null;
-  let frame: pl.DataFrame;
-  try {
-    frame = pl.readJSON(Buffer.from(raws.join("\n")), { format: "lines", inferSchemaLength: 100 });
-  } catch {
-    return null;
-  }
-  if (frame.height !== raws.length) return null;
+  const frame = readJsonObjects(raws, 100);
+  if (frame === null) return null;
   const columns = frame.columns;
   const dtypes = frame.dtypes;
   const casts: pl.Expr[] = [];
@@ -158,7 +150,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   /** When the broker stopped answering (the consumer gave up), while it has not come back. */
   let outageSince: number | undefined;
 
-  /** Carries on from `offsets` (per partition, the next to read) when the subscription starts again. */
+  /** Carries on from `offsets` (per partition, the next to read) when the subscription starts (again). */
   function resumeAt(offsets: Record<number, number>): void {
     for (const [p, next] of Object.entries(offsets)) {
       startOffsets ??= {};
@@ -318,12 +310,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   const replayable: Replayable = {
     id: `kafka:${o.topic}`,
     skip(origins) {
-      for (const { ranges } of rangesOf(origins)) {
-        for (const [p, [, until]] of Object.entries(ranges)) {
-          startOffsets ??= {};
-          startOffsets[Number(p)] = Math.max(startOffsets[Number(p)] ?? 0, until);
-        }
-      }
+      for (const { ranges } of rangesOf(origins)) resumeAt(Object.fromEntries(Object.entries(ranges).map(([p, [, until]]) => [p, until])));
     },
     async reread(origins) {
       const due: OffsetRanges = new Map();
