@@ -1,14 +1,15 @@
 /**
  * Fault injection (issue #10): "An output folder that becomes read-only mid-run: `SINK_IO`, no
  * partial batch visible, and a restart after the fix completes the output." The real CLI
- * (`streamlab query windowed --once --checkpoint …`) runs as an unprivileged user (root ignores
- * file modes, and tests run as root), its output folder and commit log are made read-only while it
- * writes batches, and it must fail with a SINK_IO message naming the folder and the way out; what a
- * reader sees then is only complete batches of an uninterrupted run; after `chmod u+w` the same
- * command completes the output, equal to the uninterrupted run's.
+ * (`streamlab query windowed --once --checkpoint …`) gets its output folder and commit log made
+ * read-only while it writes batches, and it must fail with a SINK_IO message naming the folder and
+ * the way out; what a reader sees then is only complete batches of an uninterrupted run; after the
+ * fix the same command completes the output, equal to the uninterrupted run's. Root ignores file
+ * modes (tests run as root): then the folders are made immutable (`chattr +i`), or, where that is
+ * not supported, the CLI runs as an unprivileged user.
  */
 import { strict as assert } from "node:assert";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
@@ -20,16 +21,34 @@ import { COMMIT_LOG, isBatchFileName } from "../../lib/stream/sinks/parquet";
 import { isTempName } from "../../lib/stream/sinks/atomicFile";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
 import { startCli } from "../helpers/cli";
-import { runProcess } from "../helpers/process";
+import { ROOT, runProcess } from "../helpers/process";
 
 const NOBODY = 65534;
 
-/** How to run the CLI so that file modes apply to it: as is when not root, else dropped to nobody (null: no way found). */
-async function unprivileged(): Promise<string[] | null> {
-  if (process.getuid?.() !== 0) return [];
+/** How a folder is made read-only for the CLI, and writable again; `prefix` runs the CLI. */
+interface ReadOnly { prefix: string[]; lock(dir: string): Promise<void>; unlock(dir: string): Promise<void> }
+
+const chmod = (mode: number) => async (dir: string) => chmodSync(dir, mode);
+const chattr = (flag: string) => async (dir: string) => {
+  const r = await runProcess("chattr", [flag, dir]);
+  if (r.code !== 0) throw new Error(`chattr ${flag} ${dir}: ${r.stderr}`);
+};
+
+/** File modes when not root; as root an immutable folder, else the CLI dropped to nobody (it must reach the project); null: no way here. */
+async function readOnlyWay(scratch: string): Promise<ReadOnly | null> {
+  if (process.getuid?.() !== 0) return { prefix: [], lock: chmod(0o555), unlock: chmod(0o755) };
+  const probe = path.join(scratch, "immutable-probe");
+  mkdirSync(probe);
+  const locked = await runProcess("chattr", ["+i", probe]).catch(() => undefined);
+  if (locked?.code === 0) {
+    let blocks = false;
+    try { writeFileSync(path.join(probe, "x"), ""); } catch { blocks = true; }
+    await runProcess("chattr", ["-i", probe]);
+    if (blocks) return { prefix: [], lock: chattr("+i"), unlock: chattr("-i") };
+  }
   for (const prefix of [["setpriv", `--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups"], ["runuser", "-u", "nobody", "--"]]) {
-    const probe = await runProcess(prefix[0], [...prefix.slice(1), "id", "-u"]).catch(() => undefined);
-    if (probe?.code === 0 && probe.stdout.trim() === String(NOBODY)) return prefix;
+    const reach = await runProcess(prefix[0], [...prefix.slice(1), process.execPath, "-e", "require.resolve('tsx/cjs')"], { cwd: ROOT }).catch(() => undefined);
+    if (reach?.code === 0) return { prefix, lock: chmod(0o555), unlock: chmod(0o755) };
   }
   return null;
 }
@@ -43,22 +62,27 @@ describe("a read-only output folder mid-run (real process)", function () {
   this.timeout(60_000);
   let root: string;
   let input: string;
-  let prefix: string[] | null;
+  let way: ReadOnly | null;
 
   before(async function () {
-    prefix = await unprivileged();
-    if (prefix === null) {
-      console.log("    (skipped: running as root and neither setpriv nor runuser can drop to an unprivileged user)");
+    root = mkdtempSync(path.join(tmpdir(), "streamlab-readonly-"));
+    way = await readOnlyWay(root);
+    if (way === null) {
+      console.log("    (skipped: running as root, chattr +i does not stop root here, and no unprivileged user can reach the project)");
       this.skip();
     }
-    root = mkdtempSync(path.join(tmpdir(), "streamlab-readonly-"));
     await generateDataset({ rides: 20, duration: 60, seed: 5, out: path.join(root, "gen") });
     await replay({ data: path.join(root, "gen"), sinks: new FileSink({ out: path.join(root, "stream") }), speed: "max", start: "2020-01-01T00:00:00Z" });
     input = path.join(root, "stream", "input");
     // The unprivileged process reads the input and creates its output and checkpoint under root.
-    if (prefix.length > 0) chownTree(root, NOBODY);
+    if (way.prefix.length > 0) chownTree(root, NOBODY);
   });
-  after(() => { if (root) rmSync(root, { recursive: true, force: true }); });
+  after(async () => {
+    if (!root) return;
+    // A failed run may leave the folders immutable: free them before removing them.
+    if (way !== null && way.prefix.length === 0 && process.getuid?.() === 0) await runProcess("chattr", ["-R", "-i", root]).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it("fails with SINK_IO naming the folder, shows only complete batches, and the same command completes the output after the fix", async () => {
     // One or two files per micro-batch: ~100 batches, so the folder turns read-only long before the end.
@@ -70,16 +94,17 @@ describe("a read-only output folder mid-run (real process)", function () {
 
     const out = path.join(root, "out"), dir = path.join(out, "windowed"), log = path.join(dir, COMMIT_LOG);
     const args = ["query", "windowed", "--input", input, "--output", out, "--checkpoint", path.join(root, "checkpoint"), "--once", "--max-files-per-trigger", files, "--watermark", "30 seconds"];
-    const first = startCli(args, { prefix: prefix! });
+    const first = startCli(args, { prefix: way!.prefix });
     // Read-only as soon as two batches are committed: from the output event, not a timer.
     let readOnly = false;
+    let locking: Promise<void> = Promise.resolve();
     first.child.stdout!.on("data", () => {
       if (readOnly || (first.out().match(/^\[windowed\] batch/gm) ?? []).length < 2) return;
-      chmodSync(dir, 0o555);
-      chmodSync(log, 0o555);
       readOnly = true;
+      locking = (async () => { await way!.lock(dir); await way!.lock(log); })();
     });
     const code = await first.exited;
+    await locking;
     assert.ok(readOnly, `the run ended before two batches were written: ${first.err()}`);
     assert.equal(code, 1, `the run should fail on the read-only folder (exit 1), ended with ${code}: ${first.err()}`);
 
@@ -105,9 +130,9 @@ describe("a read-only output folder mid-run (real process)", function () {
     for (const name of readdirSync(dir).filter(isBatchFileName)) assert.doesNotThrow(() => pl.readParquet(path.join(dir, name)), name);
 
     // The fix, then the same command: it resumes from the checkpoint and completes the output.
-    chmodSync(dir, 0o755);
-    chmodSync(log, 0o755);
-    const second = startCli(args, { prefix: prefix! });
+    await way!.unlock(dir);
+    await way!.unlock(log);
+    const second = startCli(args, { prefix: way!.prefix });
     assert.equal(await second.exited, 0, second.err());
     const got = readParquetOutput(dir);
     assert.equal(got.height, want.height, "as many rows as the uninterrupted run");
