@@ -13,3 +13,8 @@ export * from "./kafka";
 export * from "./notebooks";
 export * from "./pipelines";
 export * from "./report";
+export * from "./display";
+
+// In a tslab kernel, a cell that ends with a DataFrame or Series shows an HTML table from the next cell on.
+import { installRichDisplay } from "./display/rich";
+installRichDisplay();

@@ -5,17 +5,14 @@
  * a JupyterLab without the extension) shows. plotly.js is inlined into the first figure of a kernel
  * session only: later figures of the same page reuse `window.Plotly`. No CDN: it works offline.
  */
-import { OptionError, ToolError } from "../errors";
+import { kernelWriter, type DisplayBundle } from "../display/channel";
+import { OptionError } from "../errors";
 import { figureHtml } from "./html";
 import type { PlotlyFigure } from "./types";
 
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-/** The content of a Jupyter `display_data` message. */
-export interface DisplayBundle {
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-}
+export type { DisplayBundle } from "../display/channel";
 
 /** Options of {@link showFigure}. */
 export interface ShowFigureOptions {
@@ -44,34 +41,18 @@ export function describeFigure(fig: PlotlyFigure): string {
  * @example
  * figureBundle(fig, { includePlotlyJs: false }).data["text/plain"]; // "Mean speed per ride…: 35 traces (…)"
  */
-export function figureBundle(fig: PlotlyFigure, options: { includePlotlyJs: boolean }): DisplayBundle {
+export function figureBundle(fig: PlotlyFigure, options: { includePlotlyJs: boolean; id?: string; waitForLoad?: boolean }): DisplayBundle {
   if (fig === null || typeof fig !== "object" || !Array.isArray(fig.data) || fig.layout === null || typeof fig.layout !== "object") {
     throw new OptionError("fig", typeof fig, "a plotly figure { data: [...], layout: {...} }, e.g. speedFigure(windowed)");
   }
   return {
     data: {
       [PLOTLY_MIME]: { data: fig.data, layout: fig.layout, config: fig.config ?? {} },
-      "text/html": figureHtml(fig, { includePlotlyJs: options.includePlotlyJs }),
+      "text/html": figureHtml(fig, { includePlotlyJs: options.includePlotlyJs, id: options.id, waitForLoad: options.waitForLoad }),
       "text/plain": describeFigure(fig),
     },
     metadata: {},
   };
-}
-
-/** tslab's display channel of the running cell (the one its own `display` API uses). */
-function tslabWrite(): (bundle: DisplayBundle) => void {
-  let jupyter: { lastWriteDisplayData?: ((content: unknown, update: boolean) => void) | null };
-  try {
-    // tslab's public API displays one MIME type per output; its display channel takes a bundle.
-    jupyter = require("tslab/dist/jupyter") as typeof jupyter;
-  } catch (e) {
-    throw new ToolError("tslab", "the package is not installed; run npm ci in the project folder.", e);
-  }
-  const write = jupyter.lastWriteDisplayData;
-  if (typeof write !== "function") {
-    throw new ToolError("tslab", "showFigure draws in a notebook cell run by this project's tslab kernel (npm run lab); outside a notebook use figureHtml() or writeReport().");
-  }
-  return (bundle) => write({ ...bundle, transient: {} }, false);
 }
 
 /**
@@ -89,10 +70,20 @@ export function showFigure(fig: PlotlyFigure, options: ShowFigureOptions = {}): 
   const mode = options.plotlyJs ?? "once";
   if (!["once", "always", "never"].includes(mode)) throw new OptionError("plotlyJs", mode, 'one of "once", "always", "never"');
   if (options.write !== undefined && typeof options.write !== "function") throw new OptionError("write", typeof options.write, "a function receiving the display bundle");
-  const write = options.write ?? tslabWrite();
+  const write = options.write ?? kernelWriter("showFigure");
   const includePlotlyJs = mode === "always" || (mode === "once" && !plotlyJsShown);
   write(figureBundle(fig, { includePlotlyJs }));
   if (includePlotlyJs) plotlyJsShown = true;
+}
+
+/**
+ * True when no figure of this kernel session has inlined plotly.js yet; marks it inlined, so the
+ * caller must inline it now (a live chart's last drawing does).
+ */
+export function claimPlotlyJs(): boolean {
+  if (plotlyJsShown) return false;
+  plotlyJsShown = true;
+  return true;
 }
 
 /** Forgets that plotly.js was inlined, so the next {@link showFigure} inlines it again (tests, new pages). */

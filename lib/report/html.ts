@@ -41,6 +41,11 @@ export interface FigureHtmlOptions {
   includePlotlyJs?: boolean;
   /** The element id of the chart; default a random `streamlab-fig-<hex>`. */
   id?: string;
+  /**
+   * When plotly.js is not loaded yet, draw once the page has loaded instead of giving up: for a
+   * chart whose plotly.js comes later on the page (a live chart drawn before a later cell inlined it).
+   */
+  waitForLoad?: boolean;
 }
 
 /**
@@ -58,8 +63,11 @@ export function figureHtml(fig: PlotlyFigure, options: FigureHtmlOptions = {}): 
   const draw = [
     "(function () {",
     `  var el = document.getElementById(${jsonForScript(id)});`,
-    "  if (!window.Plotly) { el.textContent = 'plotly.js is not loaded on this page: run the notebook from its first chart cell (it inlines plotly.js), or open results/report.html.'; return; }",
-    `  window.Plotly.newPlot(el, ${jsonForScript(fig.data)}, ${jsonForScript(fig.layout)}, ${jsonForScript(fig.config ?? {})});`,
+    "  var draw = function () {",
+    "    if (!window.Plotly) { el.textContent = 'plotly.js is not loaded on this page: run the notebook from its first chart cell (it inlines plotly.js), or open results/report.html.'; return; }",
+    `    window.Plotly.newPlot(el, ${jsonForScript(fig.data)}, ${jsonForScript(fig.layout)}, ${jsonForScript(fig.config ?? {})});`,
+    "  };",
+    options.waitForLoad === true ? "  if (window.Plotly || document.readyState === 'complete') draw(); else window.addEventListener('load', draw);" : "  draw();",
     "})();",
   ].join("\n");
   const lib = options.includePlotlyJs === true ? scriptTag(plotlyJsSource()) : "";

@@ -4,6 +4,7 @@ export { latestWindows, speedFigure } from "./speed-chart";
 export { accelerationMagnitude, accelerationFigure } from "./acceleration-chart";
 export { trackFigure, haversineKm, formatLatLon, type TrackFigureOptions } from "./track-map";
 export { figureHtml, plotlyJsPath, type FigureHtmlOptions } from "./html";
+export * from "./column-chart";
 export * from "./display";
 export * from "./report";
 export * from "./course-queries";

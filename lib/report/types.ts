@@ -6,10 +6,11 @@
 /** A value on a plotly axis: numbers, or dates as `"YYYY-MM-DD HH:MM:SS.sss"` strings (UTC). */
 export type PlotlyValue = number | string | null;
 
-/** One trace (a ride, in every chart of streamlab). */
+/** One trace (a ride in the course charts; a group of rows in {@link columnFigure}). */
 export interface PlotlyTrace {
-  type: "scatter";
-  mode: "lines" | "markers" | "lines+markers";
+  type: "scatter" | "bar";
+  /** Scatter traces only. */
+  mode?: "lines" | "markers" | "lines+markers";
   name: string;
   x: PlotlyValue[];
   y: PlotlyValue[];

@@ -8,7 +8,7 @@ import { describeQuery, type QueryPlan } from "./plan";
 import { BatchProcessor, type BatchResult } from "./processor";
 import { ProgressLog } from "./progress";
 import { formatWatermark } from "./time";
-import type { ProgressRecord, SourceChunk, StreamSource } from "./types";
+import type { BatchOutput, OutputMode, ProgressRecord, SourceChunk, StreamSource } from "./types";
 
 /** Running totals of a query, for its final summary. */
 export interface QueryTotals {
@@ -50,6 +50,8 @@ export class StreamingQuery {
   private readonly skippedSoFar: Record<string, number> = {};
   /** Batches whose output a run before a restart committed. */
   private committedOnDisk = new Set<number>();
+  /** Who {@link onBatch} tells about each micro-batch (live views in notebooks). */
+  private readonly batchListeners = new Set<(output: BatchOutput, progress: ProgressRecord) => void>();
 
   /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
   constructor(private readonly plan: QueryPlan, options: WriteStreamOptions) {
@@ -116,6 +118,35 @@ export class StreamingQuery {
   /** Totals since start: batches, input rows per source, output rows, rows dropped by the watermark. */
   get totals(): QueryTotals {
     return { ...this.totalsSoFar, inputRows: { ...this.totalsSoFar.inputRows } };
+  }
+
+  /** The output mode the sinks receive batches in. */
+  get outputMode(): OutputMode {
+    return this.options.mode;
+  }
+
+  /**
+   * The columns that identify an output row of an aggregation (its keys, and `window_start`,
+   * `window_end` when windowed): in update mode a later row with the same values replaces it.
+   * Undefined for a query without aggregation.
+   */
+  get outputKeys(): string[] | undefined {
+    const st = this.plan.stateful;
+    return st?.kind === "aggregate" ? [...st.keys, ...(st.window ? ["window_start", "window_end"] : [])] : undefined;
+  }
+
+  /**
+   * Calls `listener` after every micro-batch with the rows it emitted and its progress record
+   * (after the sinks wrote them). A throwing listener is ignored. Returns a function that stops it.
+   *
+   * @example
+   * const off = query.onBatch((output, progress) => console.log(progress.batchId, output.frame.height));
+   * off();
+   */
+  onBatch(listener: (output: BatchOutput, progress: ProgressRecord) => void): () => void {
+    if (typeof listener !== "function") throw new QueryError(`onBatch of query "${this.name}" takes a function (output, progress) => void.`);
+    this.batchListeners.add(listener);
+    return () => { this.batchListeners.delete(listener); };
   }
 
   /** Files or messages the sources passed over (bad files), with reasons. */
@@ -357,6 +388,9 @@ export class StreamingQuery {
       });
     }
     this.progress.add(record);
+    for (const listener of this.batchListeners) {
+      try { listener({ batchId, mode: this.options.mode, frame: result.frame }, record); } catch { /* a live view's bug must not stop the stream */ }
+    }
   }
 }
 

@@ -1,0 +1,5 @@
+export * from "./channel";
+export * from "./frame-html";
+export * from "./rich";
+export * from "./live-view";
+export * from "./query-view";
