@@ -11,6 +11,7 @@ import { columnFigure, resolveColumnChart, type ColumnChart } from "../report/co
 import { claimPlotlyJs, figureBundle } from "../report/display";
 import { LiveOutput, type DisplayWriter } from "./channel";
 import { escapeHtml, frameHtml } from "./frame-html";
+import { Throttle } from "./throttle";
 
 /** Options of {@link liveView} (and of `display(query, options)`). */
 export interface LiveViewOptions {
@@ -47,11 +48,8 @@ export class LiveView {
   private readonly chart: ColumnChart | undefined;
   private readonly title: string | undefined;
   private readonly rows: number;
-  private readonly everyMs: number;
-  private readonly now: () => number;
+  private readonly throttle: Throttle;
   private state: Required<Pick<LiveState, "status" | "progress">> & Pick<LiveState, "table"> = { status: "waiting for data", progress: {} };
-  private drawnAt = -Infinity;
-  private timer: NodeJS.Timeout | undefined;
   private finished = false;
   private draws = 0;
 
@@ -60,13 +58,13 @@ export class LiveView {
     if (options.title !== undefined && typeof options.title !== "string") throw new OptionError("title", options.title, "a string");
     if (options.write !== undefined && typeof options.write !== "function") throw new OptionError("write", typeof options.write, "a function receiving the display bundle");
     this.rows = positiveInt("rows", options.rows, LIVE_VIEW_DEFAULTS.rows, 2);
-    this.everyMs = positiveInt("everyMs", options.everyMs, LIVE_VIEW_DEFAULTS.everyMs, 0);
+    const everyMs = positiveInt("everyMs", options.everyMs, LIVE_VIEW_DEFAULTS.everyMs, 0);
+    this.throttle = new Throttle(everyMs, options.now ?? Date.now, () => this.draw(false));
     this.chart = options.chart === undefined ? undefined : { ...options.chart, ...resolveColumnChart(options.chart) };
     this.title = options.title;
-    this.now = options.now ?? Date.now;
     this.panel = new LiveOutput(options.write);
     this.chartOut = this.chart === undefined ? undefined : new LiveOutput(options.write);
-    this.draw(false);
+    this.throttle.fire();
   }
 
   /** Times the view was drawn (the first display included). */
@@ -83,18 +81,7 @@ export class LiveView {
   update(state: LiveState): void {
     if (this.finished) return;
     this.merge(state);
-    const wait = this.drawnAt + this.everyMs - this.now();
-    if (wait <= 0) {
-      this.draw(false);
-      return;
-    }
-    if (this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        if (!this.finished) this.draw(false);
-      }, wait);
-      this.timer.unref?.();
-    }
+    this.throttle.request();
   }
 
   /** Draws the final state and stops updating; the chart's HTML then carries plotly.js if no chart of this kernel session did yet. */
@@ -102,8 +89,7 @@ export class LiveView {
     if (this.finished) return;
     this.merge(state);
     this.finished = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.throttle.stop();
     this.draw(true);
   }
 
@@ -115,7 +101,6 @@ export class LiveView {
   }
 
   private draw(final: boolean): void {
-    this.drawnAt = this.now();
     this.draws++;
     const { table, status, progress } = this.state;
     const figures = Object.entries(progress);

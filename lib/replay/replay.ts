@@ -270,7 +270,7 @@ export class Replay {
         await tracker?.acknowledge(group.map((e) => marks.get(e.batch)!), sinks);
         for (const e of group) {
           count(e);
-          this.latest = progressOf(e.batch, tables, releases, clock.now() - wallStart, speed === "max" ? null : lateness);
+          this.latest = progressOf(e.batch, tables, releases, clock.now() - wallStart, speed === "max" ? null : lateness, scheduler.partitionCount);
           o.onProgress?.(this.latest);
         }
       }
@@ -330,10 +330,11 @@ function totalOf(tables: Record<Table, ReplayTableStats>, k: keyof ReplayTableSt
 }
 
 /** The progress record after releasing `batch`; `lateness` null at speed "max" (nothing is due). */
-function progressOf(batch: ReleaseBatch, tables: Record<Table, ReplayTableStats>, releases: number, elapsedMs: number, lateness: LatenessRecorder | null): ReplayProgress {
+function progressOf(batch: ReleaseBatch, tables: Record<Table, ReplayTableStats>, releases: number, elapsedMs: number, lateness: LatenessRecorder | null, partitionsTotal: number): ReplayProgress {
   return {
     releases,
     partitions: totalOf(tables, "partitions"),
+    partitionsTotal,
     rows: Object.fromEntries(TABLES.map((t) => [t, tables[t].rows])) as Record<Table, number>,
     table: batch.table,
     partition: batch.partition,

@@ -80,6 +80,8 @@ export interface ReplayTableStats {
 export interface ReplayProgress {
   releases: number;
   partitions: number;
+  /** Partitions of one pass over the data (both tables): with `partitions`, how far a run without `loop` is. */
+  partitionsTotal?: number;
   rows: Record<Table, number>;
   /** The batch just released. */
   table: Table;

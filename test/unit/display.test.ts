@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import pl from "nodejs-polars";
-import { cellText, currentRows, displayQuery, dtypeName, frameHtml, LiveView, richBundle, seriesHtml, show, type DisplayBundle } from "../../lib/display";
+import { cellText, currentRows, displayQuery, dtypeName, formatDuration, formatProgressBar, frameHtml, LiveView, richBundle, seriesHtml, show, type DisplayBundle } from "../../lib/display";
+import { progressDisplay } from "../../lib/notebooks/progress";
+import type { ReplayProgress } from "../../lib/replay/types";
 import { isStreamlabError } from "../../lib/errors";
 import { columnFigure, PLOTLY_MIME, resetPlotlyJs, type PlotlyFigure } from "../../lib/report";
 import { Agg, MemoryStreamSink, MemoryStreamSource, readStream, window } from "../../lib/stream";
@@ -151,5 +153,31 @@ describe("live views", () => {
     const fig = chart.bundles.at(-1)!.data[PLOTLY_MIME] as PlotlyFigure;
     assert.deepEqual(fig.data.map((t) => t.name), ["r1", "r2"]);
     assert.ok(panel.bundles.length >= 3, "drawn at start, per batch, and at the end");
+  });
+});
+
+describe("progress bars", () => {
+  it("shows the share done, the rate and the time left from the pace so far", () => {
+    const line = formatProgressBar({ done: 10, total: 40, elapsedMs: 20_000, throughput: { value: 5000, unit: "rows" } }, { label: "replay", unit: "partitions" });
+    // 10 of 40 in 20 s: 25%, 250 rows/s, 60 s left at that pace.
+    assert.equal(line, `replay  [${"█".repeat(5)}${"░".repeat(15)}]  25%  10/40 partitions  250 rows/s  1:00 left`);
+    assert.equal(formatProgressBar({ done: 7, elapsedMs: 0 }), "7 steps", "no total, no time yet: the count only");
+    assert.equal(formatDuration(3725), "1:02:05");
+  });
+
+  it("progressDisplay() without a display draws a bar in place, the replay's line under it, and flush() draws the last release", () => {
+    const { outputs, write } = collector();
+    let now = 0;
+    const progress = progressDisplay(undefined, { write, everyMs: 500, now: () => now });
+    const rec = (partitions: number): ReplayProgress => ({ releases: partitions, partitions, partitionsTotal: 4, rows: { locations: partitions, accelerations: 10 * partitions }, table: "locations", partition: `t=00${partitions}.0`, offset: partitions, loop: 0, elapsedMs: partitions * 1000, lateness: null });
+    progress(rec(1));
+    now = 100;
+    progress(rec(2)); // too soon: left to the timer, or to flush()
+    assert.equal(progress.flush()?.partitions, 2);
+    const [bar] = [...outputs.values()];
+    assert.deepEqual(bar.updates, [false, true]);
+    const last = String(bar.bundles[1].data["text/plain"]);
+    assert.match(last, /^replay  \[█{10}░{10}\]  50%  2\/4 partitions  11 rows\/s  0:02 left\nreplay  locations t=002\.0/);
+    assert.match(String(bar.bundles[1].data["text/html"]), /width:50\.0%/);
   });
 });
