@@ -3,12 +3,19 @@
  * two outputs updated by display id: a panel (title, status, progress figures, the current rows as
  * a table) and, with a `chart` option, a plotly chart of those rows. Redraws are throttled; the last
  * state is always drawn (a timer catches up when updates stop), and `finish()` draws it for good.
+ *
+ * While it updates, the chart is HTML only: JupyterLab's plotly extension draws a figure once and
+ * ignores later updates of the same output, its HTML renderer draws each update (the first one
+ * brings plotly.js to the page). The last drawing adds plotly's MIME type, so a saved notebook shows
+ * it in JupyterLab even untrusted, and its HTML (plotly.js inlined once per session) is what
+ * nbconvert's export shows.
  */
-import type pl from "nodejs-polars";
+import pl from "nodejs-polars";
 import { OptionError } from "../errors";
 import { positiveInt } from "../options";
 import { columnFigure, resolveColumnChart, type ColumnChart } from "../report/column-chart";
-import { claimPlotlyJs, figureBundle } from "../report/display";
+import { claimPlotlyJs, claimPlotlyJsOnPage, describeFigure, figureBundle } from "../report/display";
+import { figureHtml } from "../report/html";
 import { LiveOutput, type DisplayWriter } from "./channel";
 import { escapeHtml, frameHtml } from "./frame-html";
 import { Throttle } from "./throttle";
@@ -108,7 +115,7 @@ export class LiveView {
       this.title === undefined ? "" : `<strong>${escapeHtml(this.title)}</strong> `,
       `<span class="streamlab-live-status">${escapeHtml(status)}</span>`,
     ].join("");
-    const stats = figures.length === 0 ? "" : `<div class="streamlab-live-progress">${figures.map(([k, v]) => `<span style="margin-right:1.2em">${escapeHtml(k)} <b>${escapeHtml(format(v))}</b></span>`).join("")}</div>`;
+    const stats = figures.length === 0 ? "" : `<div class="streamlab-live-progress">${figures.map(([k, v]) => `<span style="margin-right:1.2em">${escapeHtml(k)} <b>${escapeHtml(format(v))}</b></span>`).join(" ")}</div>`;
     const rows = table === undefined ? "" : frameHtml(table, { maxRows: this.rows });
     const text = [
       `${this.title === undefined ? "" : `${this.title}: `}${status}`,
@@ -116,13 +123,17 @@ export class LiveView {
       ...(table === undefined ? [] : [table.toString()]),
     ].join("\n");
     this.panel.draw({ data: { "text/html": `<div class="streamlab-live">${head}${stats}${rows}</div>`, "text/plain": text }, metadata: {} });
-    if (this.chartOut !== undefined && this.chart !== undefined && table !== undefined) {
-      const fig = columnFigure(table, this.chart);
-      this.chartOut.draw(figureBundle(fig, { includePlotlyJs: final && claimPlotlyJs(), id: `${this.chartOut.id}-chart`, waitForLoad: true }));
+    if (this.chartOut !== undefined && this.chart !== undefined) {
+      const fig = columnFigure(table ?? EMPTY, this.chart);
+      const id = `${this.chartOut.id}-chart`;
+      this.chartOut.draw(final
+        ? figureBundle(fig, { includePlotlyJs: claimPlotlyJs(), id, waitForLoad: true })
+        : { data: { "text/html": figureHtml(fig, { includePlotlyJs: claimPlotlyJsOnPage(), id, waitForLoad: true }), "text/plain": describeFigure(fig) }, metadata: {} });
     }
   }
 }
 
+const EMPTY = pl.DataFrame({});
 const format = (v: string | number): string => (typeof v === "number" ? v.toLocaleString("en-US", { maximumFractionDigits: 1 }) : v);
 
 /**

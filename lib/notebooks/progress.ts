@@ -77,6 +77,7 @@ export function progressDisplay(display?: TextDisplay, options: ProgressDisplayO
 /** {@link progressDisplay} without a display: the replay as a {@link ProgressBar}. */
 function replayBar(options: ProgressDisplayOptions): ProgressDisplay {
   const bar = new ProgressBar({ label: "replay", unit: "partitions", everyMs: options.everyMs ?? 500, now: options.now, write: options.write });
+  bar.update({ done: 0, elapsedMs: 0, detail: "reading the first partitions…" }); // the bar shows where it will be from the start
   let last: ReplayProgress | undefined;
   const onProgress = ((p: ReplayProgress) => {
     last = p;

@@ -16,6 +16,8 @@ export interface GroupConsumeOptions {
    */
   until?: "end" | "never";
   signal?: AbortSignal;
+  /** Also stop (resolve) once this returns true after a handled batch: a live run that knows when its input is complete. */
+  done?: () => boolean;
   /**
    * Handles one fetched batch of one partition; offsets are committed only after it resolves. It may
    * return the offset to commit (the next one to read after a restart), to keep messages whose
@@ -82,7 +84,7 @@ export async function consumeInGroup(o: GroupConsumeOptions): Promise<void> {
             await heartbeat();
             const end = remaining.get(batch.partition);
             if (end !== undefined && next >= end) remaining.delete(batch.partition);
-            if (until === "end" && remaining.size === 0) resolve();
+            if ((until === "end" && remaining.size === 0) || o.done?.() === true) resolve();
           },
         })
         .catch(reject);

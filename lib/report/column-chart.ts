@@ -57,6 +57,7 @@ const axisValue = (v: unknown): PlotlyValue => (v instanceof Date ? plotlyDate(v
  */
 export function columnFigure(frame: pl.DataFrame, chart: ColumnChart): PlotlyFigure {
   const c = resolveColumnChart(chart);
+  if (frame !== null && typeof frame === "object" && frame.width === 0) return emptyFigure(c); // no rows yet, not even columns
   requireColumns(frame, "frame", [c.x, c.y, ...(c.color === undefined ? [] : [c.color])], "the columns the chart option names");
   const xs = values(frame, c.x);
   const ys = values(frame, c.y);
@@ -69,10 +70,19 @@ export function columnFigure(frame: pl.DataFrame, chart: ColumnChart): PlotlyFig
     if (c.type !== "bar") trace.mode = c.type === "line" ? "lines+markers" : "markers";
     data.push(trace);
   }
-  const layout = baseLayout(c.title, c.height, frame.height === 0, "the chart fills in as micro-batches arrive");
+  const layout = chartLayout(c, frame.height === 0);
+  if (c.type === "bar" && c.color !== undefined) layout.barmode = "group";
+  return { data, layout, config: { ...PLOTLY_CONFIG } };
+}
+
+function chartLayout(c: ReturnType<typeof resolveColumnChart>, empty: boolean): Record<string, unknown> {
+  const layout = baseLayout(c.title, c.height, empty, "the chart fills in as data arrives");
   layout.legend = { title: { text: c.color ?? "" } };
   layout.xaxis = { title: { text: c.x } };
   layout.yaxis = { title: { text: c.y } };
-  if (c.type === "bar" && c.color !== undefined) layout.barmode = "group";
-  return { data, layout, config: { ...PLOTLY_CONFIG } };
+  return layout;
+}
+
+function emptyFigure(c: ReturnType<typeof resolveColumnChart>): PlotlyFigure {
+  return { data: [], layout: chartLayout(c, true), config: { ...PLOTLY_CONFIG } };
 }

@@ -26,6 +26,8 @@ export interface ShowFigureOptions {
 }
 
 let plotlyJsShown = false;
+/** A live chart sent plotly.js to the frontend's page (JupyterLab keeps it as window.Plotly). */
+let plotlyJsOnPage = false;
 
 /** One line describing the figure, the text/plain part of the display. */
 export function describeFigure(fig: PlotlyFigure): string {
@@ -86,7 +88,18 @@ export function claimPlotlyJs(): boolean {
   return true;
 }
 
+/**
+ * True the first time in a kernel session: the caller (a live chart, drawn by the frontend's HTML
+ * renderer while it updates) must inline plotly.js so the page gets `window.Plotly`.
+ */
+export function claimPlotlyJsOnPage(): boolean {
+  if (plotlyJsOnPage) return false;
+  plotlyJsOnPage = true;
+  return true;
+}
+
 /** Forgets that plotly.js was inlined, so the next {@link showFigure} inlines it again (tests, new pages). */
 export function resetPlotlyJs(): void {
   plotlyJsShown = false;
+  plotlyJsOnPage = false;
 }

@@ -5,16 +5,15 @@
  * page itself. Screenshots go to results/browser/ for a human to look at.
  */
 import { strict as assert } from "node:assert";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import pl from "nodejs-polars";
 import type { Page } from "playwright-core";
 import { runProcess } from "../helpers/process";
-import { JUPYTER_SH, jupyterSh, parquetRowCounts, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
+import { jupyterSh, parquetRowCounts, readNotebook, runNotebook, outputsOfType } from "../helpers/notebooks";
 import { chartsOnPage, launchBrowser, ROOT, type Browser, type ChartsOnPage } from "./chromium";
+import { startLab } from "./lab";
 
 const DATA = path.join(ROOT, "data", "bdd");
 const SHOTS = path.join(ROOT, "results", "browser");
@@ -50,56 +49,16 @@ async function screenshots(page: Page, name: string): Promise<void> {
   for (const [i, chart] of charts.entries()) await chart.screenshot({ path: path.join(SHOTS, `${name}-chart-${i + 1}.png`) });
 }
 
-function assertDrawn(seen: ChartsOnPage, rides: number): void {
+function assertDrawn(seen: ChartsOnPage, rides: number, count = 3): void {
   assert.equal(seen.plotly, true, "window.Plotly is not defined: plotly.js was not inlined");
   assert.deepEqual(seen.failures, []);
-  assert.equal(seen.charts.length, 3, `expected 3 charts, saw ${JSON.stringify(seen.charts)}`);
+  assert.equal(seen.charts.length, count, `expected ${count} charts, saw ${JSON.stringify(seen.charts)}`);
   for (const [i, c] of seen.charts.entries()) {
     assert.equal(c.traces, rides, `chart ${i + 1}: one trace per ride`);
     assert.equal(c.drawn, c.traces, `chart ${i + 1}: ${c.drawn} of ${c.traces} traces drawn`);
     assert.ok(c.dataPoints > 0, `chart ${i + 1} has no points`);
     assert.equal(c.points, c.dataPoints, `chart ${i + 1}: ${c.points} of ${c.dataPoints} points drawn`);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `scripts/jupyter.sh lab` serving `root`, in a process group of its own (stopped with its kernels). */
-async function startLab(root: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const token = "streamlab-test";
-  // Settings of this run only: render every cell (by default JupyterLab renders the cells near the viewport).
-  const settings = path.join(root, ".lab-settings");
-  fs.mkdirSync(path.join(settings, "@jupyterlab", "notebook-extension"), { recursive: true });
-  fs.writeFileSync(path.join(settings, "@jupyterlab", "notebook-extension", "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" }));
-  const child: ChildProcess = spawn("bash", [JUPYTER_SH, "lab", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`, `--LabApp.user_settings_dir=${settings}`], {
-    cwd: ROOT, env: { ...process.env, STREAMLAB_SKIP_BUILD: "1" }, stdio: "ignore", detached: true,
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    process.kill(-child.pid, "SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-    if (child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-  };
-  for (let i = 0; i < 240; i++) {
-    const up = await fetch(`${base}/api/status?token=${token}`).then((r) => r.ok, () => false);
-    if (up) return { url: `${base}/lab/tree/analysis.ipynb?token=${token}`, stop };
-    if (child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  await stop();
-  throw new Error("JupyterLab did not start (bash scripts/jupyter.sh lab); run it by hand to see why.");
 }
 
 describe("charts in headless Chromium (offline)", function () {
@@ -126,7 +85,8 @@ describe("charts in headless Chromium (offline)", function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("the analysis notebook's HTML export draws its three charts", async () => {
+  // The live chart of the windowed query (its last state) comes first, then the three charts.
+  it("the analysis notebook's HTML export draws the last state of its live view and its three charts", async () => {
     const r = await runNotebook(path.join(ROOT, "notebooks", "analysis.ipynb"), path.join(dir, "nb"), { STREAMLAB_DATA: DATA, STREAMLAB_SPEED: "max", STREAMLAB_OUT: path.join(dir, "nb-stream") });
     assert.equal(r.code, 0, `the notebook failed:\n${r.stdout}\n${r.stderr}`);
     executed = r.executed;
@@ -136,9 +96,14 @@ describe("charts in headless Chromium (offline)", function () {
     assert.equal(exported.code, 0, exported.output);
 
     const page = await open(browser, path.join(dir, "html", "analysis.html"));
-    const seen = await chartsOnPage(page, 3);
+    const seen = await chartsOnPage(page, 4);
     await screenshots(page, "analysis");
-    assertDrawn(seen, rides);
+    assertDrawn(seen, rides, 4);
+    // The live view's last state: the query ended, its final table, and every returned frame as an HTML table.
+    const live = await page.$eval(".streamlab-live", (el) => ({ text: el.textContent ?? "", rows: el.querySelectorAll("table.dataframe tbody tr").length }));
+    assert.match(live.text, /Mean speed per ride \(live\)\s*ended after \d+ batches/);
+    assert.ok(live.rows > 0, "the live view's final table has no rows");
+    assert.ok((await page.$$("table.dataframe")).length >= 3, "the live table, the progress records and the windows' head as HTML tables");
     // The browser drew the same data the kernel displayed.
     const displayed = outputsOfType(readNotebook(r.executed), "display_data").filter((o) => o.data?.["application/vnd.plotly.v1+json"]);
     assert.deepEqual(seen.charts.map((c) => c.dataPoints), displayed.map((o) => (o.data!["application/vnd.plotly.v1+json"] as unknown as { data: { x: unknown[] }[] }).data.reduce((n, t) => n + t.x.length, 0)));
@@ -146,9 +111,9 @@ describe("charts in headless Chromium (offline)", function () {
     assert.deepEqual(browser.network.filter((u) => /plot\.?ly/i.test(u)), []);
   });
 
-  it("JupyterLab draws the executed notebook's charts with the plotly extension", async function () {
+  it("JupyterLab draws the executed notebook's charts (the live one's last state first) with the plotly extension", async function () {
     if (executed === undefined) this.skip(); // the export test above failed to execute the notebook
-    const lab = await startLab(path.dirname(executed));
+    const lab = await startLab(path.dirname(executed), "analysis.ipynb");
     try {
       const page = await browser.context.newPage();
       const origin = new URL(lab.url).origin;
@@ -156,10 +121,10 @@ describe("charts in headless Chromium (offline)", function () {
       await page.route("**/*", (route) => (route.request().url().startsWith(origin) ? route.continue() : route.fallback()));
       await page.goto(lab.url, { timeout: 180_000 });
       await page.waitForSelector(".jp-Notebook .jp-Cell", { timeout: 180_000 });
-      const seen = await chartsOnPage(page, 3);
+      const seen = await chartsOnPage(page, 4);
       const viaExtension = await page.$$eval(".js-plotly-plot", (plots) => plots.map((p) => p.classList.contains("jp-RenderedPlotly")));
-      assert.deepEqual(viaExtension, [true, true, true], "the charts must come from application/vnd.plotly.v1+json (jupyterlab-plotly), not the HTML fallback");
-      assert.equal(seen.charts.length, 3);
+      assert.deepEqual(viaExtension, [true, true, true, true], "the charts must come from application/vnd.plotly.v1+json (jupyterlab-plotly), not the HTML fallback");
+      assert.equal(seen.charts.length, 4);
       for (const [i, c] of seen.charts.entries()) {
         assert.equal(c.traces, rides, `chart ${i + 1}: one trace per ride`);
         assert.equal(c.drawn, c.traces, `chart ${i + 1}: ${c.drawn} of ${c.traces} traces drawn`);

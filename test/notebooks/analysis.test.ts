@@ -23,6 +23,7 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
   let dir: string;
   let nb: Notebook;
   let figures: { fig: PlotlyFigure; html: string; plain: string }[];
+  let live: { panel: string; panelHtml: string; chart: { fig: PlotlyFigure; html: string } };
   let expected: { locations: number; accelerations: number };
 
   before(async function () {
@@ -37,9 +38,14 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
     const r = await runNotebook(NOTEBOOK, path.join(dir, "executed"), { STREAMLAB_DATA: data!, STREAMLAB_SPEED: "20", STREAMLAB_OUT: path.join(dir, "stream") });
     assert.equal(r.code, 0, `the notebook failed:\n${r.stdout}\n${r.stderr}`);
     nb = readNotebook(r.executed);
-    figures = outputsOfType(nb, "display_data")
+    const charts = outputsOfType(nb, "display_data")
       .filter((o) => o.data?.[PLOTLY_MIME] !== undefined)
       .map((o) => ({ fig: o.data![PLOTLY_MIME] as unknown as PlotlyFigure, html: text(o.data!["text/html"]), plain: text(o.data!["text/plain"]) }));
+    const isLive = (f: { plain: string }) => /\(live\)/.test(f.plain);
+    figures = charts.filter((f) => !isLive(f));
+    const panel = outputsOfType(nb, "display_data").find((o) => /^Mean speed per ride \(live\)/.test(text(o.data?.["text/plain"])));
+    assert.ok(panel, "no live view of the windowed query");
+    live = { panel: text(panel.data!["text/plain"]), panelHtml: text(panel.data!["text/html"]), chart: charts.find(isLive)! };
   });
 
   after(() => {
@@ -74,10 +80,26 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
     assert.deepEqual(last.numInputRows, { locations: 0 });
   });
 
-  it("displays three charts, each with plotly's MIME type and an HTML fallback; plotly.js inlined in the first only", () => {
+  it("the live view of the windowed query ends with its final state: every window's latest mean speed, as a table and a chart", () => {
+    assert.match(live.panel, /^Mean speed per ride \(live\): ended after (\d+) batches\n/);
+    assert.match(live.panel, /watermark \+infinity/);
+    assert.match(live.panel, /state rows 0/);
+    assert.match(live.panelHtml, /<table border="1" class="dataframe"><thead><tr><th>ride_id<\/th><th>window_start<\/th>/);
+    // The chart shows what the query wrote: the latest row of every window.
+    const out = readParquetOutput(path.join(dir, "stream/output/windowed"), { latestBy: ["ride_id", "window_start"] });
+    const points = live.chart.fig.data.reduce((n, t) => n + t.x.length, 0);
+    assert.equal(points, out.height);
+    assert.equal(live.chart.fig.data.length, new Set(out.getColumn("ride_id").toArray()).size);
+    const shown = live.chart.fig.data.flatMap((t) => t.y as number[]).sort((a, b) => a - b);
+    const written = (out.getColumn("mean_speed").toArray() as number[]).sort((a, b) => a - b);
+    assert.deepEqual(shown, written);
+    assert.match(live.panel, new RegExp(`shape: \\(${out.height}, 6\\)`));
+  });
+
+  it("displays three charts, each with plotly's MIME type and an HTML fallback; plotly.js inlined once, by the live chart drawn first", () => {
     assert.equal(figures.length, 3);
-    const inlined = figures.map((f) => (f.html.match(/plotly\.js v\d+\.\d+\.\d+/g) ?? []).length);
-    assert.deepEqual(inlined, [1, 0, 0]);
+    const inlined = [live.chart, ...figures].map((f) => (f.html.match(/plotly\.js v\d+\.\d+\.\d+/g) ?? []).length);
+    assert.deepEqual(inlined, [1, 0, 0, 0]);
     for (const f of figures) assert.match(f.html, /Plotly\.newPlot/);
     assert.doesNotMatch(figures.map((f) => f.html).join(""), /<script[^>]+src=/);
   });

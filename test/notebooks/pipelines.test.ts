@@ -58,12 +58,21 @@ describe("pipeline notebooks, headless, against the real broker", function () {
   });
 
   it("store-sales: every sale once in the database, and the summary topic equals a batch group-by", async () => {
-    const { text } = await run("store-sales.ipynb", { STREAMLAB_OUT: path.join(out, "store.sqlite"), STREAMLAB_COUNT: "150", STREAMLAB_SEED: "9" });
+    const { text, file } = await run("store-sales.ipynb", { STREAMLAB_OUT: path.join(out, "store.sqlite"), STREAMLAB_COUNT: "150", STREAMLAB_SEED: "9" });
     assert.match(text, /^first delivery:  received 150, saved 150$/m);
     assert.match(text, /^second delivery: received 150, saved 0$/m);
     assert.match(text, /^sales in the database: 150$/m);
     const published = (await readTopicMessages("sales-summary", kafka())).map((m) => m.value);
-    assert.deepEqual(published, tumblingTotals(simulateSales({ count: 150, seed: 9 }), 5));
+    const expected = tumblingTotals(simulateSales({ count: 150, seed: 9 }), 5);
+    assert.deepEqual(published, expected);
+    // The live dashboard's last state: one bar per window, at its start, as high as its total.
+    const displays = outputsOfType(readNotebook(file), "display_data");
+    const bars = displays.map((o) => o.data?.["application/vnd.plotly.v1+json"] as unknown as { data: { type: string; x: number[]; y: number[] }[] } | undefined).find((f) => f?.data[0]?.type === "bar");
+    assert.ok(bars, "no live bar chart");
+    assert.deepEqual(bars.data[0].x, expected.map((w) => w.window_start));
+    assert.deepEqual(bars.data[0].y, expected.map((w) => w.total));
+    const panel = displays.map((o) => String(o.data?.["text/plain"] ?? "")).find((t) => t.startsWith("Store sales per 5 time units (live)"));
+    assert.match(panel ?? "", new RegExp(`the store sold 150 sales; ${expected.length} windows published`));
   });
 
   it("word-count: topic and socket counts equal a batch count of the lines", async () => {

@@ -71,15 +71,21 @@ describe("producer and consumer notebooks, headless, against the real broker", f
     }
   });
 
-  it("the producer's progress line is one display, updated in place to the last release", function () {
+  it("the producer's progress bar is one display, updated in place to the last release", function () {
     if (!producer) this.skip();
-    const displays = outputsOfType(producer, "display_data");
+    const displays = outputsOfType(producer, "display_data").filter((o) => /^replay /.test(String(o.data?.["text/plain"])));
     assert.equal(displays.length, 1);
     const line = String(displays[0].data?.["text/plain"]);
+    assert.match(line, /^replay  \[█{20}\] 100%  (\d+)\/\1 partitions  [\d,]+ rows\/s  done in \d+:\d\d\n/, "the bar ends full: every partition of the pass released");
+    assert.match(String(displays[0].data?.["text/html"]), /width:100\.0%/);
     const total = expected.locations + expected.accelerations;
     const m = /rows ([\d,]+) loc \+ ([\d,]+) acc/.exec(line);
     assert.ok(m, `no progress line: ${line}`);
     assert.equal(Number(m[1].replace(/,/g, "")) + Number(m[2].replace(/,/g, "")), total);
+    // The counts per topic end the notebook as a DataFrame: an HTML table with its dtypes.
+    const counts = outputsOfType(producer, "display_data").find((o) => /<table/.test(String(o.data?.["text/html"])));
+    assert.ok(counts, "the topic counts frame shows as an HTML table");
+    assert.match(String(counts.data!["text/html"]), /<th>topic<\/th><th>partitions<\/th><th>messages<\/th>.*<td>str<\/td><td>i64<\/td><td>i64<\/td>/);
   });
 
   it("the consumer shows the messages the producer published, and their counts", async function () {

@@ -1,4 +1,6 @@
-import { OptionError } from "../../errors";
+import { AbortedError, OptionError } from "../../errors";
+import { positiveNumber } from "../../options";
+import { sleepFor } from "../../replay/clock";
 import { consumeInGroup } from "../consume";
 import { KafkaProducer, resolveConfig, type ConsumedMessage, type KafkaOptions } from "../../kafka";
 import type { SalesStore } from "./store";
@@ -14,22 +16,41 @@ export interface SalesKafkaOptions {
   topic?: string;
 }
 
+/** Options of {@link produceSales}. */
+export interface ProduceSalesOptions extends SalesKafkaOptions {
+  /** Sell at this pace (sales per second of wall time), as a store would; default all at once. */
+  perSecond?: number;
+  /** Called after each send with the sales sent so far. */
+  onSent?: (sent: number) => void;
+  /** Aborting it stops selling (rejects with ABORTED). */
+  signal?: AbortSignal;
+}
+
 /**
  * Sends sales to the `sales` topic as the lecture's JSON `{"item","amount","time"}` (created with
- * one partition when missing, so the store's time order is the topic's order).
+ * one partition when missing, so the store's time order is the topic's order). With `perSecond`
+ * the store sells over time, one sale at a time, so consumers can be watched while it sells.
  *
  * @example
  * ```ts
  * await produceSales(simulateSales({ count: 100, seed: 42 })); // 100
+ * const selling = produceSales(simulateSales({ count: 200 }), { perSecond: 20 }); // 10 s
  * ```
  */
-export async function produceSales(sales: Sale[], options: SalesKafkaOptions = {}): Promise<number> {
+export async function produceSales(sales: Sale[], options: ProduceSalesOptions = {}): Promise<number> {
   const topic = options.topic ?? SUMMARY_DEFAULTS.from;
+  const perSecond = positiveNumber("perSecond", options.perSecond, undefined, "a number of sales per second above 0");
+  const step = perSecond === undefined ? 500 : 1;
+  const t0 = Date.now();
   const producer = await KafkaProducer.connect({ ...options.kafka, partitions: 1 });
   try {
-    for (let i = 0; i < sales.length; i += 500) {
-      const chunk = sales.slice(i, i + 500);
+    for (let i = 0; i < sales.length; i += step) {
+      if (options.signal?.aborted) throw new AbortedError("produceSales");
+      // Paced: sale i goes out i / perSecond seconds after the first (no drift from slow sends).
+      if (perSecond !== undefined) await sleepFor(t0 + (i * 1000) / perSecond - Date.now(), options.signal);
+      const chunk = sales.slice(i, i + step);
       await producer.send(topic, chunk.map((s) => ({ key: null, value: JSON.stringify({ item: s.item, amount: s.amount, time: s.time }) })));
+      options.onSent?.(Math.min(sales.length, i + step));
     }
   } finally {
     await producer.close();
@@ -118,6 +139,10 @@ export interface SummarizeSalesOptions extends SalesKafkaOptions {
   signal?: AbortSignal;
   /** Called with each window as it is published. */
   onWindow?: (w: SalesWindow) => void;
+  /** Called after each handled batch with the sales read so far (a live view's progress). */
+  onRead?: (read: number) => void;
+  /** Stop once this many sales were read, then publish the open windows (a live run that knows how many the store sells). */
+  expect?: number;
 }
 
 /**
@@ -143,6 +168,8 @@ export async function summarizeSales(options: SummarizeSalesOptions = {}): Promi
   const skipped: SkippedSale[] = [];
   // Offset of the first message of each open window, to commit no further than the oldest open one.
   const firstOffset = new Map<number, number>();
+  const expect = options.expect === undefined ? undefined : positiveNumber("expect", options.expect, undefined, "the number of sales to read before stopping");
+  let read = 0;
 
   const publish = async (done: SalesWindow[]) => {
     if (done.length === 0) return;
@@ -161,7 +188,9 @@ export async function summarizeSales(options: SummarizeSalesOptions = {}): Promi
       kafka: config,
       until: options.until,
       signal: options.signal,
+      done: expect === undefined ? undefined : () => read >= expect,
       handle: async (messages: ConsumedMessage[]) => {
+        read += messages.length;
         for (const m of messages) {
           const sale = parseSale(m.raw);
           if (typeof sale === "string") {
@@ -172,6 +201,7 @@ export async function summarizeSales(options: SummarizeSalesOptions = {}): Promi
           if (!firstOffset.has(start)) firstOffset.set(start, m.offset);
           await publish(summer.add(sale));
         }
+        options.onRead?.(read);
         const open = [...firstOffset.values()];
         return open.length === 0 ? undefined : Math.min(...open);
       },
