@@ -108,9 +108,10 @@ export function displayQuery(query: StreamingQuery, options: QueryViewOptions = 
     interrupt?.dispose();
     view.finish({ status, table: rows ?? pl.DataFrame({}) });
   };
+  const batches = () => `${totals.batches} batch${totals.batches === 1 ? "" : "es"}`;
   const done = finished.then(
-    () => end(`${interrupt?.signal.aborted ? "stopped (interrupted)" : "ended"} after ${totals.batches} batches`),
-    (e: unknown) => end(`failed after ${totals.batches} batches: ${e instanceof Error ? e.message : String(e)}`),
+    () => end(`${interrupt?.signal.aborted ? "stopped (interrupted)" : "ended"} after ${batches()}`),
+    (e: unknown) => end(`failed after ${batches()}: ${e instanceof Error ? e.message : String(e)}`),
   );
   return {
     view,

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import pl from "nodejs-polars";
-import { cellText, currentRows, displayQuery, dtypeName, formatDuration, formatProgressBar, frameHtml, LiveView, richBundle, seriesHtml, show, type DisplayBundle } from "../../lib/display";
+import { cellText, currentRows, displayQuery, dtypeName, formatDuration, formatProgressBar, frameHtml, installRichDisplay, LiveView, richBundle, seriesHtml, show, type DisplayBundle } from "../../lib/display";
 import { progressDisplay } from "../../lib/notebooks/progress";
 import type { ReplayProgress } from "../../lib/replay/types";
 import { isStreamlabError } from "../../lib/errors";
@@ -87,6 +87,33 @@ describe("rich DataFrame display", () => {
   });
 });
 
+describe("the last expression of a cell (tslab's exports object, as the kernel hands it to cells)", () => {
+  const g = globalThis as { __tslab__?: { exports: Record<string, unknown> } };
+  const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+  afterEach(() => {
+    delete g.__tslab__;
+    jupyter.lastWriteDisplayData = null;
+  });
+
+  it("displays a DataFrame as an HTML table and leaves tslab nothing to print; other values pass through", () => {
+    const sent: { data: Record<string, unknown>; transient: unknown }[] = [];
+    jupyter.lastWriteDisplayData = (content: { data: Record<string, unknown>; transient: unknown }) => sent.push(content);
+    assert.equal(installRichDisplay(), false, "no tslab kernel yet");
+    g.__tslab__ = { exports: {} };
+    assert.equal(installRichDisplay(), true);
+    assert.equal(installRichDisplay(), true, "twice changes nothing");
+    const cell = g.__tslab__.exports; // what the next cell is given
+    cell.tsLastExpr = pl.DataFrame({ a: [1] });
+    assert.equal(cell.tsLastExpr, undefined, "tslab prints a last expression only when it is not null");
+    assert.equal(sent.length, 1);
+    assert.match(String(sent[0].data["text/html"]), /<table border="1" class="dataframe">/);
+    cell.tsLastExpr0 = 42;
+    cell.speeds = pl.DataFrame({ a: [1] }); // a declaration, not the last expression
+    assert.equal(cell.tsLastExpr0, 42);
+    assert.equal(sent.length, 1);
+  });
+});
+
 describe("live views", () => {
   it("draws once, then replaces the same outputs by display id; throttles, catches up, and inlines plotly.js in the last drawing only", async () => {
     resetPlotlyJs();
@@ -157,6 +184,22 @@ describe("live views", () => {
     const fig = chart.bundles.at(-1)!.data[PLOTLY_MIME] as PlotlyFigure;
     assert.deepEqual(fig.data.map((t) => t.name), ["r1", "r2"]);
     assert.ok(panel.bundles.length >= 3, "drawn at start, per batch, and at the end");
+  });
+
+  it("a kernel interrupt (SIGINT) stops the query it shows, cleanly, and the view says so", async () => {
+    const src = new MemoryStreamSource("locations"); // never ended: the query runs until stopped
+    src.push(rideFrame([{ ride_id: "r1", t: 1, speed: 10 }]), 0);
+    const query = readStream(src).writeStream({ sinks: [new MemoryStreamSink()], idleSleep: "5 ms" }).start();
+    const { outputs, write } = collector();
+    const live = displayQuery(query, { everyMs: 0, write });
+    await new Promise((r) => setTimeout(r, 50)); // stopOnInterrupt listens from the next turn of the event loop
+    process.emit("SIGINT");
+    await live.done;
+    assert.equal(query.isActive, false);
+    assert.equal(query.exception, null, "a clean stop, not a failure");
+    assert.equal(src.isClosed, true, "the query closed its source");
+    assert.match(String([...outputs.values()][0].bundles.at(-1)!.data["text/plain"]), /^query: stopped \(interrupted\) after 1 batch\n/);
+    assert.equal(process.listenerCount("SIGINT"), 0, "the view stopped listening");
   });
 });
 
