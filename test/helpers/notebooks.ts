@@ -54,9 +54,9 @@ export function readNotebook(file: string): Notebook {
   return JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
 }
 
-/** Everything a code cell showed: its stream text and the text/plain of its displays, in order. */
+/** Everything a code cell showed: its stream text and the text/plain of its displays (each on lines of its own), in order. */
 export function cellText(cell: NotebookCell): string {
-  return (cell.outputs ?? []).map((o) => join(o.text) + join(o.data?.["text/plain"])).join("");
+  return (cell.outputs ?? []).map((o) => join(o.text) + (o.data?.["text/plain"] === undefined ? "" : `${join(o.data["text/plain"])}\n`)).join("");
 }
 
 /** The text of every code cell's outputs, in order. */
