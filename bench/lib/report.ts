@@ -25,7 +25,7 @@ export interface Section {
   raw: Record<string, unknown>;
 }
 
-export const SECTION_IDS = ["replay", "publish", "engine", "latency", "memory", "scaling", "course"] as const;
+export const SECTION_IDS = ["replay", "publish", "engine", "latency", "memory", "scaling", "course", "consume"] as const;
 export type SectionId = (typeof SECTION_IDS)[number];
 
 export const SECTION_TITLES: Record<SectionId, string> = {
@@ -36,6 +36,7 @@ export const SECTION_TITLES: Record<SectionId, string> = {
   memory: "5. Memory",
   scaling: "6. Scaling",
   course: "7. The course layout at scale, one file per ride per partition",
+  consume: "8. Kafka consume throughput (topic → DataFrame)",
 };
 
 export interface Report {
