@@ -1,6 +1,6 @@
 /**
  * `npm run bench` — streamlab against its anchors, every baseline measured in the same run on
- * the same data (README: "Benchmarks").
+ * the same data (docs/benchmarks.md).
  *
  *   npm run bench                      full run (~30 min on 2 cores): bench/results/<date>.{json,md} + bench/REPORT.md
  *   npm run bench -- --quick           smoke-sized run: bench/results/<date>-quick.{json,md}
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   writeFileSync(`${stem}.md`, md);
   const latest = mode === "full" && opts.only.length === SECTION_IDS.length && path.resolve(opts.out) === path.join(ROOT, "bench", "results");
   if (latest) {
-    writeFileSync(path.join(ROOT, "bench", "REPORT.md"), md.replace("](../../README.md#benchmarks-npm-run-bench)", "](../README.md#benchmarks-npm-run-bench)"));
+    writeFileSync(path.join(ROOT, "bench", "REPORT.md"), md.replace("](../../docs/benchmarks.md)", "](../docs/benchmarks.md)"));
   }
   console.log(renderConsole(report));
   console.log(`\nwritten: ${stem}.json, ${stem}.md${latest ? ", bench/REPORT.md" : ""} (${Math.round(report.seconds)} s)`);

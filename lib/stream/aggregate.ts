@@ -54,6 +54,18 @@ export function parseAggregation(name: string, value: AggregationInput): Aggrega
   return { kind: "aggregation", fn: m[2] as AggFunction, column: m[1] };
 }
 
+/**
+ * Epoch ms → a window bound as the event-time column holds it: Datetime("ms"), or a number in the
+ * column's unit (Int64 when size and slide are whole units, so every bound is one).
+ */
+function windowBound(w: WindowSpec): (ms: pl.Expr) => pl.Expr {
+  const unitMs = w.unitMs;
+  if (unitMs === undefined) return (ms) => ms.cast(pl.Int64).cast(pl.Datetime("ms"));
+  const whole = (x: number) => Math.abs(x / unitMs - Math.round(x / unitMs)) < 1e-9;
+  if (whole(w.sizeMs) && whole(w.slideMs)) return (ms) => ms.div(unitMs).round(0).cast(pl.Int64);
+  return (ms) => ms.div(unitMs);
+}
+
 const GROUP_ALL = "__group_all";
 const UPDATED = "__updated_in";
 
@@ -77,7 +89,11 @@ export class AggregationState {
   private readonly finalAt: ((watermarkMs: number) => pl.Expr) | null;
   private readonly sortBy: string[];
 
-  constructor(readonly keys: string[], readonly window: WindowSpec | undefined, aggs: Record<string, Aggregation>) {
+  /**
+   * @param evictByWatermark whether the watermark says when a window is final: only when it is on
+   *   the window's own column (else nothing relates the two, and windows are kept to the end of input)
+   */
+  constructor(readonly keys: string[], readonly window: WindowSpec | undefined, aggs: Record<string, Aggregation>, evictByWatermark = true) {
     this.aggs = Object.entries(aggs);
     this.by = [...keys, ...(window ? [WINDOW_START_MS] : [])];
     if (this.by.length === 0) this.by.push(GROUP_ALL);
@@ -88,7 +104,7 @@ export class AggregationState {
     this.sortBy = [...keys, ...(window ? ["window_start"] : [])];
     const end = pl.col(WINDOW_START_MS).add(window?.sizeMs ?? 0);
     // A literal per watermark is one small expression per batch; the column arithmetic is built once.
-    this.finalAt = window ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
+    this.finalAt = window && evictByWatermark ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
   }
 
   /** Per aggregation: non-null count, and the sum / min / max it needs. */
@@ -124,8 +140,9 @@ export class AggregationState {
   private buildOutputExprs(): pl.Expr[] {
     const exprs: pl.Expr[] = this.keys.map((k) => pl.col(k));
     if (this.window) {
-      exprs.push(pl.col(WINDOW_START_MS).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_start"));
-      exprs.push(pl.col(WINDOW_START_MS).add(this.window.sizeMs).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_end"));
+      const bound = windowBound(this.window);
+      exprs.push(bound(pl.col(WINDOW_START_MS)).alias("window_start"));
+      exprs.push(bound(pl.col(WINDOW_START_MS).add(this.window.sizeMs)).alias("window_end"));
     }
     this.aggs.forEach(([name, a], i) => {
       const count = pl.col(`__c${i}`);

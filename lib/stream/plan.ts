@@ -1,6 +1,7 @@
 import type pl from "nodejs-polars";
 import type { Aggregation } from "./aggregate";
 import type { ResolvedJoinOptions } from "./options";
+import type { EventTimeSpec } from "./time";
 import type { StreamSource } from "./types";
 import type { WindowSpec } from "./window";
 
@@ -14,7 +15,8 @@ export interface FrameStep {
 export interface InputPlan {
   source: StreamSource;
   steps: FrameStep[];
-  watermark?: { column: string; delayMs: number };
+  /** The event-time column (with its unit when numeric) and the watermark delay. */
+  watermark?: EventTimeSpec & { delayMs: number };
 }
 
 /** The one stateful operator of a query. */
@@ -31,8 +33,16 @@ export interface QueryPlan {
 
 /** The event-time column of an input: its watermark column, else `timestamp`. */
 export function eventTimeColumn(input: InputPlan): string {
-  return input.watermark?.column ?? "timestamp";
+  return eventTimeOf(input).column;
 }
+
+/** The event time of an input, with its unit: its watermark column, else the Datetime `timestamp`. */
+export function eventTimeOf(input: InputPlan): EventTimeSpec {
+  return input.watermark ?? { column: "timestamp" };
+}
+
+/** A numeric event time's unit for {@link describeQuery} (absent for Datetime, as before units existed). */
+const unitOf = (t: EventTimeSpec) => (t.unitMs === undefined ? {} : { unitMs: t.unitMs });
 
 /**
  * What a query reads and computes, as JSON: a checkpoint stores it, and a restart compares it, so
@@ -45,12 +55,12 @@ export function describeQuery(plan: QueryPlan, mode: string): Record<string, unk
     inputs: plan.inputs.map((i) => ({
       name: i.source.name,
       source: i.source.replayable?.id ?? null,
-      watermark: i.watermark === undefined ? null : { column: i.watermark.column, delayMs: i.watermark.delayMs },
+      watermark: i.watermark === undefined ? null : { column: i.watermark.column, delayMs: i.watermark.delayMs, ...unitOf(i.watermark) },
       steps: i.steps.map((s) => s.describe),
     })),
     stateful: st === undefined ? null
       : st.kind === "aggregate"
-        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs }, aggs: st.aggs }
+        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs, ...unitOf(st.window) }, aggs: st.aggs }
         : { kind: "join", ...st.options },
     after: plan.after.map((s) => s.describe),
     mode,

@@ -3,7 +3,7 @@ import { QueryError } from "../errors";
 import { AggregationState } from "./aggregate";
 import { JoinState } from "./join";
 import type { ResolvedWriteStreamOptions } from "./options";
-import { eventTimeColumn, type FrameStep, type InputPlan, type QueryPlan } from "./plan";
+import { eventTimeColumn, eventTimeOf, type FrameStep, type InputPlan, type QueryPlan } from "./plan";
 import type { OutputMode } from "./types";
 import { WatermarkTracker } from "./watermark";
 import { assignWindows } from "./window";
@@ -59,7 +59,7 @@ export class BatchProcessor {
     for (const input of plan.inputs) if (input.watermark) delays[input.source.name] = input.watermark.delayMs;
     this.watermark = new WatermarkTracker(delays, options.watermarkPolicy);
     const st = plan.stateful;
-    if (st?.kind === "aggregate") this.aggregation = new AggregationState(st.keys, st.window, st.aggs);
+    if (st?.kind === "aggregate") this.aggregation = new AggregationState(st.keys, st.window, st.aggs, windowOnWatermark(plan));
     if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
   }
 
@@ -140,15 +140,15 @@ export class BatchProcessor {
     const st = this.plan.stateful!;
     const where = `input "${input.source.name}"`;
     if (input.watermark) {
-      const f = withEventMs(frame, input.watermark.column, `withWatermark on ${where}`);
+      const f = withEventMs(frame, input.watermark, `withWatermark on ${where}`);
       if (st.kind === "aggregate" && st.window && st.window.column !== input.watermark.column) {
         requireColumn(f, st.window.column, `window on ${where}`);
-        return { frame: f.withColumns(withEventMs(f, st.window.column, `window on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
+        return { frame: f.withColumns(withEventMs(f, st.window, `window on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
       }
       return { frame: f, hasTime: true };
     }
-    if (st.kind === "join") return { frame: withEventMs(frame, eventTimeColumn(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
-    if (st.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window.column, `window on ${where}`), hasTime: false };
+    if (st.kind === "join") return { frame: withEventMs(frame, eventTimeOf(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
+    if (st.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window, `window on ${where}`), hasTime: false };
     return { frame, hasTime: false };
   }
 
@@ -164,8 +164,10 @@ export class BatchProcessor {
     }
     if (input !== null) agg.update(input, batchId);
     if (this.mode === "complete") return agg.all();
+    // Update mode takes the changed groups before eviction: a group changed and final in one batch is still emitted.
+    const updated = this.mode === "update" ? agg.updatedIn(batchId) : null;
     const final = agg.evictFinal(wm);
-    return this.mode === "append" ? final : agg.updatedIn(batchId);
+    return updated ?? final;
   }
 }
 
@@ -188,5 +190,17 @@ export function checkMode(plan: QueryPlan, mode: OutputMode): void {
     if (!st.window || !input.watermark) {
       throw new QueryError(`append mode emits a group once it is final, which needs ${!st.window ? "a window in groupBy" : ""}${!st.window && !input.watermark ? " and " : ""}${!input.watermark ? "a watermark (withWatermark)" : ""}; or use mode "update"/"complete".`);
     }
+    if (!windowOnWatermark(plan)) {
+      throw new QueryError(`append mode emits a window once the watermark passes its end, which needs the window on the watermarked column: the window is on "${st.window.column}", the watermark on "${input.watermark.column}". Window on "${input.watermark.column}", or use mode "update"/"complete" (windows are then kept until the input ends).`);
+    }
   }
+}
+
+/**
+ * Whether the watermark decides when the aggregation's windows are final: only when it is on the
+ * window's own column (Spark's rule). A watermark on another column says nothing about that one.
+ */
+function windowOnWatermark(plan: QueryPlan): boolean {
+  const st = plan.stateful;
+  return st?.kind === "aggregate" && st.window !== undefined && st.window.column === plan.inputs[0].watermark?.column;
 }

@@ -5,6 +5,7 @@ import { parseAggregation, type Aggregation, type AggregationInput } from "./agg
 import { resolveJoinOptions, type Duration, type JoinOptions, type WriteStreamOptions } from "./options";
 import type { FrameStep, QueryPlan } from "./plan";
 import { StreamingQuery } from "./query";
+import { resolveEventTime, type EventTime } from "./time";
 import type { StreamSource } from "./types";
 import { isWindowSpec, type WindowSpec } from "./window";
 
@@ -53,16 +54,18 @@ export class StreamFrame {
   /**
    * Declares the event-time column and how late rows may arrive (Spark's `withWatermark`):
    * watermark = max event time seen − delay; rows older than it are dropped by stateful operators.
+   * The column is a polars Datetime, or numeric with its unit (`{ column: "time", unit: "s" }`).
    *
    * @example
    * readStream(src).withWatermark("timestamp", "30 seconds")
+   * readStream(sales).withWatermark({ column: "time", unit: "s" }, "10 seconds")
    */
-  withWatermark(column: string, delay: Duration): StreamFrame {
+  withWatermark(column: EventTime, delay: Duration): StreamFrame {
     if (this.stateful) throw new QueryError("withWatermark must come before groupBy/join: it applies to an input stream.");
-    if (typeof column !== "string" || column === "") throw new OptionError("withWatermark.column", column, 'expected the event-time column, e.g. "timestamp"');
+    const time = resolveEventTime(column, "withWatermark");
     const delayMs = parseDuration(delay, "watermark");
     const [input] = this.plan.inputs;
-    return new StreamFrame({ ...this.plan, inputs: [{ ...input, watermark: { column, delayMs } }] });
+    return new StreamFrame({ ...this.plan, inputs: [{ ...input, watermark: { ...time, delayMs } }] });
   }
 
   /** Keeps the rows where `predicate` is true (polars `DataFrame.filter`). @example .filter(pl.col("speed").gt(0)) */
@@ -109,7 +112,12 @@ export class StreamFrame {
     if (windows.length > 1) throw new OptionError("groupBy", windows.length, "expected at most one window");
     const names = keys.filter((k): k is string | pl.Expr => !isWindowSpec(k)).map((k, i) => columnName(k, `groupBy[${i}]`));
     if (new Set(names).size !== names.length) throw new OptionError("groupBy", names, "expected distinct key columns");
-    return new GroupedStream(this.plan, names, windows[0]);
+    const [w] = windows;
+    const mark = this.plan.inputs[0].watermark;
+    if (w !== undefined && mark !== undefined && w.column === mark.column && w.unitMs !== mark.unitMs) {
+      throw new OptionError("window.unit", w.unitMs ?? "(Datetime)", `expected the unit withWatermark gave column "${w.column}" (${mark.unitMs === undefined ? "a Datetime, no unit" : `${mark.unitMs} ms per unit`})`);
+    }
+    return new GroupedStream(this.plan, names, w);
   }
 
   /**
