@@ -133,7 +133,7 @@ export class StreamingQuery {
     try {
       const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
-        try { await sink.open({ resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
+        try { await sink.open({ queryName: this.name, resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
         opened.push(sink);
       }
       await this.resume(logged, signal);

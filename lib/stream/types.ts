@@ -71,6 +71,8 @@ export interface SinkOpenContext {
    * so a checkpoint deleted to start over never meets an older run's record.
    */
   checkpoint?: { id: string; dir: string };
+  /** The query's name (writeStream's `name`): the memory sink's table name. */
+  queryName?: string;
 }
 
 /** A destination for query output: parquet files, Kafka, console, memory. */
