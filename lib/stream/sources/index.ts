@@ -2,3 +2,4 @@ export * from "./options";
 export * from "./fileStream";
 export * from "./kafka";
 export type { DeadLetterReason } from "./deadLetter";
+export * from "./rate";

@@ -2,6 +2,8 @@ import * as path from "node:path";
 import { OptionError } from "../../errors";
 import { optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
 import { TABLES, type Table } from "../../dataset/types";
+import { parseDuration } from "../../duration";
+import { systemClock, type Clock } from "../../replay/clock";
 
 /** Options of {@link fileStreamSource}. */
 export interface FileStreamSourceOptions {
@@ -150,5 +152,44 @@ export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaS
     maxOffsetsPerTrigger: positiveInt("maxOffsetsPerTrigger", o.maxOffsetsPerTrigger, KAFKA_SOURCE_DEFAULTS.maxOffsetsPerTrigger),
     retryBudgetMs: o.retryBudgetMs === undefined ? undefined : positiveInt("retryBudgetMs", o.retryBudgetMs, 1),
     deadLetter: o.deadLetter === false ? false : optionalString("deadLetter", o.deadLetter, topic.includes("-") ? `${topic.replace(/-[^-]*$/, "")}-dead-letter` : "dead-letter", '"DoeJane-dead-letter"'),
+  };
+}
+
+/** Options of {@link rateSource} (Spark's `format("rate")`). */
+export interface RateSourceOptions {
+  /** Rows generated per second of wall-clock time; default 1. */
+  rowsPerSecond?: number;
+  /** Time to ramp up to `rowsPerSecond` (whole seconds, e.g. `"5 seconds"`), as Spark's `rampUpTime`; default 0. */
+  rampUpTime?: string | number;
+  /** The input's name inside the query; default `rate`. */
+  name?: string;
+  /** Stop after this many rows (the source is then exhausted, so the query ends); default: never. */
+  totalRows?: number;
+  /** Time source (tests pass a FakeClock); default the system clock. */
+  clock?: Clock;
+}
+
+export interface ResolvedRateSourceOptions {
+  rowsPerSecond: number;
+  rampUpSeconds: number;
+  name: string;
+  totalRows: number;
+  clock: Clock;
+}
+
+export const RATE_SOURCE_DEFAULTS = { rowsPerSecond: 1, rampUpTime: 0, name: "rate", totalRows: Infinity } as const;
+
+export function resolveRateSourceOptions(o: RateSourceOptions = {}): ResolvedRateSourceOptions {
+  if (o === null || typeof o !== "object") throw new OptionError("rateSource", o, "expected an options object such as { rowsPerSecond: 10 }");
+  const rampUpMs = parseDuration(o.rampUpTime ?? RATE_SOURCE_DEFAULTS.rampUpTime, "rampUpTime");
+  if (rampUpMs % 1000 !== 0) throw new OptionError("rampUpTime", o.rampUpTime, 'expected whole seconds, e.g. "5 seconds" (rows are generated per second)');
+  const clock = o.clock ?? systemClock;
+  if (typeof clock.now !== "function") throw new OptionError("clock", String(clock), "expected a Clock with now()");
+  return {
+    rowsPerSecond: positiveInt("rowsPerSecond", o.rowsPerSecond, RATE_SOURCE_DEFAULTS.rowsPerSecond),
+    rampUpSeconds: rampUpMs / 1000,
+    name: optionalString("name", o.name, RATE_SOURCE_DEFAULTS.name, '"rate"'),
+    totalRows: o.totalRows === Infinity ? Infinity : positiveInt("totalRows", o.totalRows, RATE_SOURCE_DEFAULTS.totalRows),
+    clock,
   };
 }
