@@ -3,3 +3,4 @@ export * from "./fileStream";
 export * from "./kafka";
 export type { DeadLetterReason } from "./deadLetter";
 export * from "./rate";
+export * from "./fileFormats";

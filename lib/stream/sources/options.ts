@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { OptionError } from "../../errors";
-import { optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
+import { oneOf, optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
+import { FILE_FORMATS, type FileFormat, type FileSchema } from "./fileFormats";
 import { TABLES, type Table } from "../../dataset/types";
 import { parseDuration } from "../../duration";
 import { systemClock, type Clock } from "../../replay/clock";
@@ -13,7 +14,8 @@ export interface FileStreamSourceOptions {
   name?: string;
   /**
    * The BDD table whose schema each file must have; default the folder's name when it is
-   * `locations` or `accelerations`, else no table check (only a Datetime `timestamp` is required).
+   * `locations` or `accelerations` (parquet without `schema` only), else no table check (only a
+   * Datetime `timestamp` is required).
    */
   table?: Table;
   /**
@@ -44,6 +46,19 @@ export interface FileStreamSourceOptions {
    * can re-read it and other queries reading the same folder see the same files.
    */
   deadLetter?: string | false;
+  /**
+   * The files' format (Spark's `format(...)`): `"parquet"` (default, what the replay writes),
+   * `"json"` (one JSON object per line; `.json`, `.jsonl`, `.ndjson`) or `"csv"` (a header line; `.csv`).
+   * A text `timestamp` column (ISO-8601 UTC) becomes the Datetime event time.
+   */
+  format?: FileFormat;
+  /**
+   * The columns and types every file must have (Spark's `.schema(...)`), e.g.
+   * `{ uuid: pl.Utf8, timestamp: pl.Datetime("ms"), speed: pl.Float64 }`: values are converted to
+   * these types and other columns dropped; a file without one of them, or with a value that does not
+   * convert, is skipped, reported and dead-lettered like a bad parquet file. Default: none (as read).
+   */
+  schema?: FileSchema;
 }
 
 export interface ResolvedFileStreamSourceOptions {
@@ -55,6 +70,8 @@ export interface ResolvedFileStreamSourceOptions {
   maxBytesPerTrigger: number;
   maxRowsPerTrigger: number;
   deadLetter: string | false;
+  format: FileFormat;
+  schema: FileSchema | undefined;
 }
 
 /** Options of {@link kafkaSource}. */
@@ -96,7 +113,8 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
   const dir = requireString("dir", o.dir, '"results/stream/input/locations"');
   const base = path.basename(path.resolve(dir));
   if (o.table !== undefined && !TABLES.includes(o.table)) throw new OptionError("table", o.table, `expected one of ${TABLES.join(", ")}`);
-  const table = o.table ?? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined;
+  // The folder-name default is for the replay's parquet files; JSON/CSV and schema'd input carry their own types.
+  const table = o.table ?? ((o.format ?? "parquet") === "parquet" && o.schema === undefined ? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined : undefined);
   return {
     dir,
     name: optionalString("name", o.name, base, '"locations"'),
@@ -106,7 +124,19 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
     maxBytesPerTrigger: o.maxBytesPerTrigger === Infinity ? Infinity : positiveInt("maxBytesPerTrigger", o.maxBytesPerTrigger, FILE_SOURCE_DEFAULTS.maxBytesPerTrigger),
     maxRowsPerTrigger: o.maxRowsPerTrigger === Infinity ? Infinity : positiveInt("maxRowsPerTrigger", o.maxRowsPerTrigger, FILE_SOURCE_DEFAULTS.maxRowsPerTrigger),
     deadLetter: resolveDeadLetterFolder(dir, o.deadLetter),
+    format: oneOf("format", o.format, FILE_FORMATS, "parquet"),
+    schema: resolveSchema(o.schema),
   };
+}
+
+function resolveSchema(schema: unknown): FileSchema | undefined {
+  if (schema === undefined) return undefined;
+  const example = 'expected column name → polars type, e.g. { uuid: pl.Utf8, timestamp: pl.Datetime("ms"), speed: pl.Float64 }';
+  if (schema === null || typeof schema !== "object" || Object.keys(schema).length === 0) throw new OptionError("schema", schema, example);
+  for (const [column, type] of Object.entries(schema)) {
+    if (type === null || typeof type !== "object" || typeof (type as { variant?: unknown }).variant !== "string") throw new OptionError(`schema.${column}`, String(type), example);
+  }
+  return schema as FileSchema;
 }
 
 /** The dead-letter folder of a file source on `dir`; refuses one the source would read as input. */
