@@ -4,7 +4,7 @@ import { resolveConfig, subscribe, type KafkaSubscription } from "../../kafka";
 import type { StreamSource } from "../../stream";
 import { endOffsets } from "../kafka";
 import { TEXT_TOPIC_SOURCE_DEFAULTS, type TextTopicSourceOptions } from "./options";
-import { linesFrame } from "./socket-source";
+import { linesFrame } from "../../stream/sources/socket";
 
 /** Most messages one poll hands to the engine (bounds a micro-batch). */
 const MAX_POLL = 10_000;

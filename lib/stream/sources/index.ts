@@ -4,3 +4,4 @@ export * from "./kafka";
 export type { DeadLetterReason } from "./deadLetter";
 export * from "./rate";
 export * from "./fileFormats";
+export * from "./socket";

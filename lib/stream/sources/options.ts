@@ -223,3 +223,22 @@ export function resolveRateSourceOptions(o: RateSourceOptions = {}): ResolvedRat
     clock,
   };
 }
+
+/** Options of {@link socketSource}: where the line server listens (Spark's `socketTextStream(host, port)`). */
+export interface SocketSourceOptions {
+  /** Default localhost. */
+  host?: string;
+  /** Default 9999 (the lecture's `nc -lk 9999`). */
+  port?: number;
+  /** The input's name in the query; default `lines`. */
+  name?: string;
+}
+
+export const SOCKET_SOURCE_DEFAULTS = { host: "localhost", port: 9999, name: "lines" } as const;
+
+/** A TCP port (0–65535), default 9999. */
+export function resolvePort(port: unknown): number {
+  const p = port ?? SOCKET_SOURCE_DEFAULTS.port;
+  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p > 65_535) throw new OptionError("port", port, "expected a TCP port from 0 to 65535");
+  return p;
+}

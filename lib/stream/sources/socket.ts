@@ -2,7 +2,7 @@ import net from "node:net";
 import pl from "nodejs-polars";
 import { OptionError, QueryError } from "../../errors";
 import type { Skipped } from "../../dataset/types";
-import type { SourceChunk, StreamSource } from "../../stream";
+import type { SourceChunk, StreamSource } from "../types";
 import { resolvePort, SOCKET_SOURCE_DEFAULTS, type SocketSourceOptions } from "./options";
 
 /** A frame of lines with their arrival time (the engine's `timestamp` event-time column). */
