@@ -15,6 +15,8 @@ export interface InputPlan {
   source: StreamSource;
   steps: FrameStep[];
   watermark?: { column: string; delayMs: number };
+  /** From `read(source)`: a static input, run once by `collect()` (not by `writeStream`). */
+  static?: boolean;
 }
 
 /** The one stateful operator of a query. */
