@@ -87,7 +87,7 @@ export function socketSource(options: SocketSourceOptions = {}): SocketStreamSou
       if (socket === undefined && !ended) await (connecting ??= connect());
       if (failure) throw failure;
       if (lines.length === 0) return [];
-      const chunk: SourceChunk = { frame: linesFrame(lines, arrivals) };
+      const chunk: SourceChunk = { frame: linesFrame(lines, arrivals), arrivalMs: arrivals };
       read += lines.length;
       lines = [];
       arrivals = [];
