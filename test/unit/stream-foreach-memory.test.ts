@@ -1,7 +1,7 @@
 /**
  * foreachBatch and the memory sink as a SQL table. Expected answers follow Spark's own suites:
- * ForEachBatchSinkSuite ("foreachBatch with non-stateful query": the function sees each batch's rows
- * and id) and MemorySinkSuite ("registering as a table in Append output mode": 1,2,3 then 1..6;
+ * ForeachBatchSinkSuite ("foreachBatch with non-stateful query", "… with stateful query in update
+ * mode", "… in complete mode": the function sees each batch's rows and id) and MemorySinkSuite ("registering as a table in Append output mode": 1,2,3 then 1..6;
  * "registering as a table in Complete output mode": the table is the last complete result; update
  * mode adds rows as append does).
  */
@@ -20,7 +20,44 @@ const values = (vs: number[], t0 = 0) => pl.DataFrame({
 });
 const column = (f: pl.DataFrame, c: string) => f.getColumn(c).toArray().map(Number);
 
+/** Spark's MemoryStream[Int] in a frame: `value` plus the engine's event-time column. */
+const ints = (vs: number[]) => values(vs);
+
 describe("foreachBatch", () => {
+  it("non-stateful query: each batch's rows once, as ForeachBatchSinkSuite \"foreachBatch with non-stateful query\"", async () => {
+    const src = new MemoryStreamSource("mem");
+    src.push(ints([1, 2, 3])).push(ints([5, 6, 7])).end();
+    const recorded = new Map<number, number[]>();
+    // out = in + 2 (1 in the query, 1 in the writer)
+    await readStream(src).withColumns(pl.col("value").add(1).alias("value")).writeStream({
+      sinks: [foreachBatch((frame, id) => { recorded.set(id, column(frame.withColumns(pl.col("value").add(1).alias("value")), "value")); })], trigger: "once",
+    }).start().awaitTermination();
+    assert.deepEqual([...recorded], [[0, [3, 4, 5]], [1, [7, 8, 9]]]);
+  });
+
+  it("stateful query in update mode: the changed keys per batch, as ForeachBatchSinkSuite \"foreachBatch with stateful query in update mode\"", async () => {
+    const src = new MemoryStreamSource("mem");
+    src.push(ints([0])).push(ints([1])).push(ints([2, 3])).end();
+    const recorded = new Map<number, [number, number][]>();
+    await readStream(src).select(pl.col("value").modulo(2).alias("key")).groupBy("key").agg({ value: pl.len() }).writeStream({
+      mode: "update",
+      // emptyBatches: false leaves out the end-of-input batch of the once trigger (no rows in update mode).
+      sinks: [foreachBatch((frame, id) => { recorded.set(id, frame.sort("key").toRecords().map((r) => [Number(r.key), Number(r.value)])); }, { emptyBatches: false })], trigger: "once",
+    }).start().awaitTermination();
+    assert.deepEqual([...recorded], [[0, [[0, 1]]], [1, [[1, 1]]], [2, [[0, 2], [1, 2]]]]);
+  });
+
+  it("stateful query in complete mode: the whole table per batch, as ForeachBatchSinkSuite \"foreachBatch with stateful query in complete mode\"", async () => {
+    const src = new MemoryStreamSource("mem");
+    src.push(ints([0])).push(ints([1])).push(ints([2])).end();
+    const recorded = new Map<number, [number, number][]>();
+    await readStream(src).select(pl.col("value").modulo(2).alias("key")).groupBy("key").agg({ value: pl.len() }).writeStream({
+      mode: "complete",
+      sinks: [foreachBatch((frame, id) => { recorded.set(id, frame.sort("key").toRecords().map((r) => [Number(r.key), Number(r.value)])); })], trigger: "once",
+    }).start().awaitTermination();
+    assert.deepEqual([...recorded], [[0, [[0, 1]]], [1, [[0, 1], [1, 1]]], [2, [[0, 2], [1, 1]]]]);
+  });
+
   it("calls the function with each micro-batch's rows and id, in order", async () => {
     const src = new MemoryStreamSource("numbers");
     src.push(values([1, 2, 3])).push(values([4, 5])).push(values([6])).end();
