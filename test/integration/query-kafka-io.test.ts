@@ -9,7 +9,8 @@ import pl from "nodejs-polars";
 import { deleteTopics } from "../../lib/kafka/admin";
 import { KafkaProducer } from "../../lib/kafka/producer";
 import { readTopic, readTopicMessages } from "../../lib/kafka/read";
-import { readStream } from "../../lib/stream/stream-frame";
+import { read, readStream } from "../../lib/stream/stream-frame";
+import { window } from "../../lib/stream/window";
 import { MemoryStreamSink } from "../../lib/stream/memory";
 import type { ProgressRecord } from "../../lib/stream/types";
 import { kafkaSink } from "../../lib/stream/sinks/kafka";
@@ -166,5 +167,25 @@ describe("kafkaSource and kafkaSink on the real broker", function () {
   it("continuous trigger: a windowed aggregation is refused before it connects", () => {
     const source = kafkaSource({ topic: uniqueTopic("qcont-agg"), bootstrap: bootstrap() });
     assert.throws(() => readStream(source).groupBy("uuid").agg({ n: pl.len() }).writeStream({ mode: "update", sinks: [new MemoryStreamSink()], trigger: "continuous" }), /continuous trigger runs stateless queries only/);
+  });
+
+  it("read(kafkaSource({ once: true })).collect(): the same windowed query in batch equals the stream's final result", async () => {
+    const topic = uniqueTopic("qbatch");
+    topics.push(topic);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 2 }));
+    await producer.sendFrame(topic, contRows([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), { keyField: "uuid" });
+    const build = (start: typeof readStream) => start(kafkaSource({ topic, name: "locations", bootstrap: bootstrap(), once: true, maxOffsetsPerTrigger: 4, deadLetter: false }))
+      .withWatermark("timestamp", "10 seconds")
+      .groupBy("uuid", window("timestamp", "5 seconds"))
+      .agg({ n: pl.len(), speed: pl.col("speed").sum() });
+    const sink = new MemoryStreamSink();
+    const q = build(readStream).writeStream({ mode: "update", sinks: [sink], trigger: "once" });
+    await q.start().awaitTermination();
+    assert.ok(q.totals.batches >= 3, "several micro-batches (maxOffsetsPerTrigger 4)");
+    const keys = ["uuid", "window_start"];
+    const streamed = sink.latest(keys).drop("batch_id").sort(keys);
+    const batch = (await build(read).collect()).sort(keys);
+    assert.ok(batch.frameEqual(streamed), `batch:\n${batch}\nstream:\n${streamed}`);
+    assert.equal(Number(batch.getColumn("n").sum()), 12);
   });
 });

@@ -201,7 +201,8 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     dir: o.dir,
     poll,
     replayable: {
-      id: `files:${path.resolve(o.dir)}`,
+      // The format is part of what is read (parquet keeps the id earlier checkpoints recorded).
+      id: `files:${path.resolve(o.dir)}${o.format === "parquet" ? "" : `?format=${o.format}`}`,
       skip(origins) {
         for (const f of filesOf(origins)) seen.add(f.path);
       },
