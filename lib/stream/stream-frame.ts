@@ -132,7 +132,9 @@ export class StreamFrame {
     const [left] = this.plan.inputs;
     const [right] = other.plan.inputs;
     if (left.source.name === right.source.name) throw new QueryError(`both join inputs are named "${left.source.name}"; give the sources distinct names.`);
-    if (resolved.how !== "inner" && (left.watermark === undefined || right.watermark === undefined)) {
+    // A batch (read) has no late rows: its outer join settles every row at the end, without a watermark.
+    const batch = left.static === true && right.static === true;
+    if (resolved.how !== "inner" && !batch && (left.watermark === undefined || right.watermark === undefined)) {
       const missing = left.watermark === undefined ? left.source.name : right.source.name;
       throw new QueryError(`a ${resolved.how} outer join needs withWatermark on both inputs (missing on "${missing}"): the watermark decides when an unmatched row is final.`);
     }

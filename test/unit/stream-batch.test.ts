@@ -79,6 +79,21 @@ describe("read(source).collect(): the same query in batch", () => {
     assertFramesEqual(batch.select(...cols), sink.table().select(...cols), cols);
   });
 
+  it("an outer join in batch needs no watermark (no row is late), and gives the same rows as with one", async () => {
+    const rand = rng(4);
+    const rows = generateRows(rand, 3, 30, 1);
+    const side = (rs: Row[], name: string) => memory(name, [rideFrame(rs).select(pl.col("ride_id").alias("uuid"), "timestamp", pl.col("speed").alias(name))]);
+    const left = rows.filter((_, i) => i % 2 === 0);
+    const right = rows.filter((_, i) => i % 2 === 1);
+    const options = { on: "uuid", within: "1 second", how: "full" as const };
+    const plain = await read(side(left, "l")).join(read(side(right, "r")), options).collect();
+    const marked = await read(side(left, "l")).withWatermark("timestamp", "5 seconds").join(read(side(right, "r")).withWatermark("timestamp", "5 seconds"), options).collect();
+    const cols = ["uuid", "left_timestamp", "right_timestamp", "l", "r"];
+    assert.ok(plain.filter(pl.col("left_timestamp").isNull().or(pl.col("right_timestamp").isNull())).height > 0, "unmatched rows are emitted");
+    assertFramesEqual(plain.select(...cols), marked.select(...cols), cols);
+    assert.throws(() => readStream(side(left, "l")).join(readStream(side(right, "r")), options), (e: unknown) => isStreamlabError(e, "QUERY") && /needs withWatermark/.test(e.message));
+  });
+
   it("a static frame is run by collect(), a stream by writeStream: each refuses the other with QUERY", async () => {
     assert.throws(() => read(memory("a", [])).writeStream({ sinks: [new MemoryStreamSink()] }), (e: unknown) => isStreamlabError(e, "QUERY") && /static.*collect\(\)/.test(e.message));
     await assert.rejects(readStream(memory("b", [])).collect(), (e: unknown) => isStreamlabError(e, "QUERY") && /read\(source\)/.test(e.message));
