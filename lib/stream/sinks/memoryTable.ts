@@ -96,8 +96,10 @@ export function sql(query: string): pl.DataFrame {
   try {
     return pl.SQLContext(frames).execute(query, { eager: true });
   } catch (e) {
-    // polars' message for an unknown table is not helpful ("collectSync is not a function"): list them.
+    // nodejs-polars 0.24 reports most planning errors as "collectSync is not a function": say what they usually are.
+    const raw = e instanceof Error ? e.message : String(e);
+    const why = raw.includes("collectSync") ? "polars could not plan it: an unknown table or column, a column named like a SQL keyword (e.g. top), or SQL it does not support" : `polars SQL could not run it (${raw})`;
     const known = memoryTables();
-    throw new OptionError("sql", query, `polars SQL could not run it (${e instanceof Error ? e.message : String(e)}); the tables are: ${known.length === 0 ? "none yet (start a query with a memory sink first)" : known.join(", ")}`, e);
+    throw new OptionError("sql", query, `${why}; the tables are: ${known.length === 0 ? "none yet (start a query with a memory sink first)" : known.join(", ")}`, e);
   }
 }
