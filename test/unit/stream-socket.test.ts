@@ -1,13 +1,16 @@
 /**
  * The engine's socket source (Spark's `format("socket")`, the lecture's `nc -lk 9999`): lines from a
- * TCP server, each with its arrival time. A real server on a free local port; a memory sink.
+ * TCP server, each with its arrival time. A real server on a free local port; a memory sink. Spark's
+ * TextSocketStreamSuite "basic usage" and "timestamped usage" are translated below (Spark names the
+ * column `value` and adds `timestamp` with includeTimestamp; here they are always `line`, `timestamp`).
  */
 import { strict as assert } from "node:assert";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
-import { MemoryStreamSink, readStream, socketSource } from "../../lib/stream";
+import { startLineServer } from "../../lib/pipelines/wordcount";
+import { foreachBatch, MemoryStreamSink, readStream, socketSource } from "../../lib/stream";
 
 /** A server that writes `parts` (raw text, not whole lines) to the first client, then closes. */
 async function serve(parts: string[]): Promise<{ port: number; close(): void }> {
@@ -37,6 +40,26 @@ describe("socketSource (engine)", () => {
       assert.ok(times.every((ms, i) => ms >= before && ms <= Date.now() && (i === 0 || ms >= times[i - 1])));
     } finally {
       server.close();
+    }
+  });
+
+  it("basic and timestamped usage (TextSocketStreamSuite): \"hello\" then \"world\" in two batches, arrival times not decreasing", async () => {
+    const server = await startLineServer({ port: 0 });
+    try {
+      const batches: { lines: string[]; times: number[] }[] = [];
+      const q = readStream(socketSource({ host: "127.0.0.1", port: server.port }))
+        .writeStream({ sinks: [foreachBatch((f) => { batches.push({ lines: f.getColumn("line").toArray() as string[], times: (f.getColumn("timestamp").toArray() as unknown as Date[]).map((d) => d.getTime()) }); })], idleSleep: 5 })
+        .start();
+      await server.waitForClients();
+      await server.send(["hello"]);
+      while (batches.length < 1) await new Promise((r) => setTimeout(r, 5));
+      await server.send(["world"]);
+      await server.close();
+      await q.awaitTermination();
+      assert.deepEqual(batches.map((b) => b.lines), [["hello"], ["world"]]);
+      assert.ok(batches[1].times[0] >= batches[0].times[0]);
+    } finally {
+      await server.close();
     }
   });
 
