@@ -11,9 +11,12 @@ export type Duration = string | number;
  * - `"default"` (or omitted): the next batch as soon as the last one finished and new input is there;
  * - a duration (`"1 second"`): one batch per interval (at once if a batch overran it);
  * - `"once"` (Spark's availableNow): process what is available when the query starts, in bounded
- *   micro-batches (each source's `maxFilesPerTrigger` / `maxOffsetsPerTrigger`), flush, then stop.
+ *   micro-batches (each source's `maxFilesPerTrigger` / `maxOffsetsPerTrigger`), flush, then stop;
+ * - `"continuous"` (Spark's continuous processing, for stateless queries only): each batch a source
+ *   fetches (a Kafka fetch) is processed at once, and each progress record reports the rows' latency
+ *   (`latencyMs`) from their arrival at Kafka to the end of the sink writes.
  */
-export type Trigger = "default" | "once" | Duration;
+export type Trigger = "default" | "once" | "continuous" | Duration;
 
 /** How the global watermark combines the inputs' watermarks (semantics.md, "Watermark"). */
 export type WatermarkPolicy = "min" | "max";
@@ -58,7 +61,7 @@ export interface WriteStreamOptions {
 export interface ResolvedWriteStreamOptions {
   mode: OutputMode;
   sinks: StreamSink[];
-  trigger: { kind: "default" } | { kind: "once" } | { kind: "interval"; ms: number };
+  trigger: { kind: "default" } | { kind: "once" } | { kind: "continuous" } | { kind: "interval"; ms: number };
   signal?: AbortSignal;
   onProgress?: (progress: ProgressRecord) => void;
   idleSleepMs: number;
@@ -117,8 +120,9 @@ export function resolveWriteStreamOptions(options: WriteStreamOptions): Resolved
 export function resolveTrigger(trigger: Trigger): ResolvedWriteStreamOptions["trigger"] {
   if (trigger === "default") return { kind: "default" };
   if (trigger === "once") return { kind: "once" };
+  if (trigger === "continuous") return { kind: "continuous" };
   const ms = parseDuration(trigger, "trigger");
-  if (ms <= 0) throw new OptionError("trigger", trigger, 'expected "once", "default" or an interval > 0 such as "1 second"');
+  if (ms <= 0) throw new OptionError("trigger", trigger, 'expected "once", "default", "continuous" or an interval > 0 such as "1 second"');
   return { kind: "interval", ms };
 }
 

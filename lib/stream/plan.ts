@@ -17,6 +17,8 @@ export interface InputPlan {
   steps: FrameStep[];
   /** The event-time column (with its unit when numeric) and the watermark delay. */
   watermark?: EventTimeSpec & { delayMs: number };
+  /** From `read(source)`: a static input, run once by `collect()` (not by `writeStream`). */
+  static?: boolean;
 }
 
 /** The one stateful operator of a query. */

@@ -4,6 +4,7 @@ import { parseDuration } from "../duration";
 import { parseAggregation, type Aggregation, type AggregationInput } from "./aggregate";
 import { resolveJoinOptions, type Duration, type JoinOptions, type WriteStreamOptions } from "./options";
 import type { FrameStep, QueryPlan } from "./plan";
+import { collectStatic } from "./batch";
 import { StreamingQuery } from "./query";
 import { resolveEventTime, type EventTime } from "./time";
 import type { StreamSource } from "./types";
@@ -139,7 +140,9 @@ export class StreamFrame {
     const [left] = this.plan.inputs;
     const [right] = other.plan.inputs;
     if (left.source.name === right.source.name) throw new QueryError(`both join inputs are named "${left.source.name}"; give the sources distinct names.`);
-    if (resolved.how !== "inner" && (left.watermark === undefined || right.watermark === undefined)) {
+    // A batch (read) has no late rows: its outer join settles every row at the end, without a watermark.
+    const batch = left.static === true && right.static === true;
+    if (resolved.how !== "inner" && !batch && (left.watermark === undefined || right.watermark === undefined)) {
       const missing = left.watermark === undefined ? left.source.name : right.source.name;
       throw new QueryError(`a ${resolved.how} outer join needs withWatermark on both inputs (missing on "${missing}"): the watermark decides when an unmatched row is final.`);
     }
@@ -155,7 +158,21 @@ export class StreamFrame {
    * await query.stop();
    */
   writeStream(options: WriteStreamOptions): StreamingQuery {
+    const fixed = this.plan.inputs.find((i) => i.static);
+    if (fixed !== undefined) throw new QueryError(`the input "${fixed.source.name}" is static (from read()): run it with collect(), or start it with readStream(source) to stream it.`);
     return new StreamingQuery(this.plan, options);
+  }
+
+  /**
+   * Runs a static frame (every input from {@link read}) once over all its input and returns the
+   * result (no `batch_id`): the batch run of the same query, equal to the streaming query's final result.
+   *
+   * @example
+   * const batch = await read(locations).withWatermark("timestamp", "30 seconds")
+   *   .groupBy("ride_id", window("timestamp", "15 seconds")).agg({ n: pl.len() }).collect();
+   */
+  collect(options: { signal?: AbortSignal } = {}): Promise<pl.DataFrame> {
+    return collectStatic(this.plan, options.signal);
   }
 }
 
@@ -184,6 +201,24 @@ export class GroupedStream {
     }
     return new StreamFrame({ ...this.plan, stateful: { kind: "aggregate", keys: this.keys, window: this.window, aggs: parsed } });
   }
+}
+
+/**
+ * Reads a source as a static frame (Spark's `spark.read`): the same operators as a stream (filter,
+ * select, withWatermark, groupBy with windows, join, …), run once over what the source holds now
+ * by `collect()`. `withWatermark` has no effect (no row is late in a batch); windows and joins give
+ * the same rows as the streaming query's final result. Use a bounded source (`once: true`) or one
+ * that stops growing.
+ *
+ * @example
+ * const byWindow = await read(fileStreamSource({ dir: "results/stream/input/locations", once: true }))
+ *   .groupBy("ride_id", window("timestamp", "15 seconds"))
+ *   .agg({ mean_speed: pl.col("speed").mean() })
+ *   .collect();
+ */
+export function read(source: StreamSource): StreamFrame {
+  const [input] = readStream(source).plan.inputs;
+  return new StreamFrame({ inputs: [{ ...input, static: true }], after: [] });
 }
 
 /**

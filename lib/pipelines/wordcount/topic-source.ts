@@ -1,7 +1,7 @@
 import type { StreamSource } from "../../stream";
 import { topicSource } from "../topic-source";
 import { TEXT_TOPIC_SOURCE_DEFAULTS, type TextTopicSourceOptions } from "./options";
-import { linesFrame } from "./socket-source";
+import { linesFrame } from "../../stream/sources/socket";
 
 /**
  * A topic of plain text lines (one line per message, as `kafka-console-producer` writes them) as a

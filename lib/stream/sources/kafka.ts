@@ -149,6 +149,8 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   let startOffsets: Record<number, number> | undefined;
   /** When the broker stopped answering (the consumer gave up), while it has not come back. */
   let outageSince: number | undefined;
+  /** The continuous trigger: hand over each fetched batch at once (see `poll`). */
+  let lowLatency = false;
 
   /** Carries on from `offsets` (per partition, the next to read) when the subscription starts (again). */
   function resumeAt(offsets: Record<number, number>): void {
@@ -235,6 +237,12 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
       let m: ConsumedMessage | undefined;
       try {
         m = await s.next(wait, atEnd);
+        if (m === undefined && lowLatency && messages.length > 0) {
+          // The buffer ran dry: one turn of the event loop lets kafkajs deliver the rest of a batch it
+          // fetched (its message handler runs in microtasks); after that the chunk goes at once.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          m = await s.next(0, atEnd);
+        }
       } catch (e) {
         if (!isStreamlabError(e, "BROKER_UNREACHABLE") || signal?.aborted) throw e;
         await rideOut(e); // what arrived before is returned; the next poll subscribes again
@@ -248,7 +256,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
         break;
       }
       if (keep(m)) messages.push(m);
-      if (!o.once) wait = LINGER_MS;
+      if (!o.once) wait = lowLatency ? 0 : LINGER_MS;
     }
     if (o.once && sub !== undefined && readToEnd(s)) {
       done = true;
@@ -288,10 +296,13 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
         const missing: boolean[] = column === null ? rows.map(() => true) : (column.isNull().toArray() as boolean[]);
         missing.forEach((miss, k) => { if (miss) bad.push({ m: rows[k], reason: `message value has no "${field}" (the event time) in ISO-8601, e.g. "2020-01-01T00:00:03.000Z"` }); });
         frame = i < 0 ? null : frame.filter(pl.col(field).isNotNull());
+        rows = rows.filter((_, k) => !missing[k]);
       }
     }
     if (bad.length > 0) await deadLetter(bad, firstTime);
-    return frame === null || frame.height === 0 ? [] : [{ frame }];
+    if (frame === null || frame.height === 0) return [];
+    // The continuous trigger measures each row's latency from its message's timestamp.
+    return [lowLatency ? { frame, arrivalMs: rows.map((m) => m.timestamp.getTime()) } : { frame }];
   }
 
   /** Bad messages: reported by `skipped()`, and written with the reason to the dead-letter topic (unless disabled). */
@@ -338,6 +349,9 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     exhausted: () => closed || done,
     skipped: () => (missing === undefined ? [...skips] : [...skips, { path: o.topic, code: "NO_DATA", reason: missing }]),
     messagesRead: () => read,
+    lowLatency() {
+      lowLatency = true;
+    },
     async close() {
       closed = true;
       await sub?.close();
