@@ -1,5 +1,6 @@
 import type pl from "nodejs-polars";
 import type { Aggregation } from "./aggregate";
+import type { DedupPlan } from "./dedup";
 import type { ResolvedJoinOptions } from "./options";
 import type { StreamSource } from "./types";
 import type { WindowSpec } from "./window";
@@ -22,9 +23,16 @@ export type StatefulPlan =
   | { kind: "aggregate"; keys: string[]; window?: WindowSpec; aggs: Record<string, Aggregation> }
   | { kind: "join"; options: ResolvedJoinOptions };
 
-/** What a query computes: inputs → optional stateful operator → stateless steps after it. */
+/**
+ * What a query computes: inputs → optional `dropDuplicates` → optional stateful operator →
+ * stateless steps after it. With `union`, the inputs' rows (after their steps) are one stream.
+ */
 export interface QueryPlan {
   inputs: InputPlan[];
+  /** The inputs are the branches of a `union` (not the sides of a join). */
+  union?: true;
+  /** `dropDuplicates` on the (unioned) input, before the stateful operator. */
+  dedup?: DedupPlan;
   stateful?: StatefulPlan;
   after: FrameStep[];
 }
@@ -54,5 +62,8 @@ export function describeQuery(plan: QueryPlan, mode: string): Record<string, unk
         : { kind: "join", ...st.options },
     after: plan.after.map((s) => s.describe),
     mode,
+    // Only when used: checkpoints written before these operators existed still match.
+    ...(plan.union ? { union: true } : {}),
+    ...(plan.dedup ? { dedup: plan.dedup.columns } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import pl from "nodejs-polars";
 import { QueryError } from "../errors";
 import { AggregationState } from "./aggregate";
+import { DedupState } from "./dedup";
 import { JoinState } from "./join";
 import type { ResolvedWriteStreamOptions } from "./options";
 import { eventTimeColumn, type FrameStep, type InputPlan, type QueryPlan } from "./plan";
@@ -8,6 +9,7 @@ import type { OutputMode } from "./types";
 import { WatermarkTracker } from "./watermark";
 import { assignWindows } from "./window";
 import { EVENT_MS, requireColumn, withEventMs } from "./time";
+import { unionFrames } from "./union";
 
 /** The processor's state: JSON parts and polars frames (written as Arrow IPC files). */
 export interface ProcessorSnapshot {
@@ -52,6 +54,7 @@ export class BatchProcessor {
   readonly watermark: WatermarkTracker;
   private readonly aggregation?: AggregationState;
   private readonly join?: JoinState;
+  private readonly dedup?: DedupState;
 
   constructor(private readonly plan: QueryPlan, private readonly mode: OutputMode, options: Pick<ResolvedWriteStreamOptions, "watermarkPolicy"> = { watermarkPolicy: "min" }) {
     checkMode(plan, mode);
@@ -61,11 +64,17 @@ export class BatchProcessor {
     const st = plan.stateful;
     if (st?.kind === "aggregate") this.aggregation = new AggregationState(st.keys, st.window, st.aggs);
     if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
+    if (plan.dedup) this.dedup = new DedupState(plan.dedup.columns, plan.inputs[0].watermark?.column);
   }
 
   /** True when the plan has a stateful operator (late rows are dropped, state is kept). */
   get stateful(): boolean {
     return this.plan.stateful !== undefined;
+  }
+
+  /** True when some operator keeps state (a stateful one or dropDuplicates): late rows are dropped. */
+  private get keepsState(): boolean {
+    return this.stateful || this.dedup !== undefined;
   }
 
   /**
@@ -76,9 +85,9 @@ export class BatchProcessor {
     return this.stateful && this.stateRows > 0 && this.mode !== "complete";
   }
 
-  /** Keys/windows/join rows held. */
+  /** Keys/windows/join rows held (and keys held by dropDuplicates). */
   get stateRows(): number {
-    return this.aggregation?.size ?? this.join?.size ?? 0;
+    return (this.aggregation?.size ?? this.join?.size ?? 0) + (this.dedup?.size ?? 0);
   }
 
   /**
@@ -97,7 +106,7 @@ export class BatchProcessor {
       numInputRows[name] = raw?.height ?? 0;
       if (raw === null) { frames.push(null); continue; }
       let f = applySteps(raw, input.steps, `input "${name}"`);
-      if (this.stateful) {
+      if (this.keepsState) {
         const prepared = this.withEventTime(f, input);
         f = prepared.frame;
         if (prepared.hasTime) {
@@ -112,11 +121,15 @@ export class BatchProcessor {
       }
       frames.push(f);
     }
+    if (this.plan.union) frames.splice(0, frames.length, unionFrames(frames, this.plan.inputs.map((i) => i.source.name)));
+    if (this.dedup && frames[0] !== null) frames[0] = this.dedup.process(frames[0]);
     let out = this.emit(frames, batchId, wm);
+    this.dedup?.evict(wm);
     if (this.stateful) out = withBatchIdColumn(out, batchId);
     // A join that has seen one input only cannot name the other's columns yet: its (empty) output
     // skips the steps after it, which may select them.
-    const partial = out.height === 0 && this.join !== undefined && !this.join.knowsBothSides;
+    // So does a batch without rows of a pass-through query (a no-data batch of dropDuplicates): no columns to work on.
+    const partial = out.height === 0 && ((this.join !== undefined && !this.join.knowsBothSides) || out.width === 0);
     if (!partial) out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
     this.watermark.advance();
     return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
@@ -125,7 +138,8 @@ export class BatchProcessor {
   /** Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's state. */
   snapshot(): ProcessorSnapshot {
     const op = this.aggregation?.snapshot() ?? this.join?.snapshot() ?? { frames: {}, meta: null };
-    return { watermark: this.watermark.snapshot(), frames: op.frames, meta: op.meta };
+    const frames = this.dedup ? { ...op.frames, dedup: this.dedup.snapshot() } : op.frames;
+    return { watermark: this.watermark.snapshot(), frames, meta: op.meta };
   }
 
   /** Restores what {@link snapshot} gave. */
@@ -133,28 +147,29 @@ export class BatchProcessor {
     this.watermark.restore(s.watermark);
     this.aggregation?.restore(s);
     this.join?.restore(s);
+    this.dedup?.restore(s.frames.dedup);
   }
 
   /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */
   private withEventTime(frame: pl.DataFrame, input: InputPlan): { frame: pl.DataFrame; hasTime: boolean } {
-    const st = this.plan.stateful!;
+    const st = this.plan.stateful;
     const where = `input "${input.source.name}"`;
     if (input.watermark) {
       const f = withEventMs(frame, input.watermark.column, `withWatermark on ${where}`);
-      if (st.kind === "aggregate" && st.window && st.window.column !== input.watermark.column) {
+      if (st?.kind === "aggregate" && st.window && st.window.column !== input.watermark.column) {
         requireColumn(f, st.window.column, `window on ${where}`);
         return { frame: f.withColumns(withEventMs(f, st.window.column, `window on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
       }
       return { frame: f, hasTime: true };
     }
-    if (st.kind === "join") return { frame: withEventMs(frame, eventTimeColumn(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
-    if (st.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window.column, `window on ${where}`), hasTime: false };
+    if (st?.kind === "join") return { frame: withEventMs(frame, eventTimeColumn(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
+    if (st?.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window.column, `window on ${where}`), hasTime: false };
     return { frame, hasTime: false };
   }
 
   private emit(frames: (pl.DataFrame | null)[], batchId: number, wm: number): pl.DataFrame {
     const st = this.plan.stateful;
-    if (st === undefined) return frames[0] ?? pl.DataFrame({});
+    if (st === undefined) return dropInternal(frames[0] ?? pl.DataFrame({}));
     if (st.kind === "join") return this.join!.process(frames[0], frames[1], wm);
     const agg = this.aggregation!;
     let input = frames[0];
@@ -167,6 +182,12 @@ export class BatchProcessor {
     const final = agg.evictFinal(wm);
     return this.mode === "append" ? final : agg.updatedIn(batchId);
   }
+}
+
+/** A pass-through output without the engine's internal columns (dropDuplicates adds the event time). */
+function dropInternal(frame: pl.DataFrame): pl.DataFrame {
+  const internal = frame.columns.filter((c) => c === EVENT_MS || c === "__window_event_ms");
+  return internal.length === 0 ? frame : frame.drop(internal);
 }
 
 /**

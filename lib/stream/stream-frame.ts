@@ -2,9 +2,11 @@ import pl from "nodejs-polars";
 import { OptionError, QueryError } from "../errors";
 import { parseDuration } from "../duration";
 import { parseAggregation, type Aggregation, type AggregationInput } from "./aggregate";
+import { resolveDedupColumns } from "./dedup";
 import { resolveJoinOptions, type Duration, type JoinOptions, type WriteStreamOptions } from "./options";
 import type { FrameStep, QueryPlan } from "./plan";
 import { StreamingQuery } from "./query";
+import { resolveStaticJoinOptions, staticJoinStep, type StaticJoinOptions } from "./static-join";
 import type { StreamSource } from "./types";
 import { isWindowSpec, type WindowSpec } from "./window";
 
@@ -43,11 +45,11 @@ export class StreamFrame {
     return this.plan.stateful !== undefined;
   }
 
+  /** A step after the stateful operator, or on every input (the branches of a union: a stateless step distributes over it). */
   private addStep(step: FrameStep): StreamFrame {
-    if (this.stateful) return new StreamFrame({ ...this.plan, after: [...this.plan.after, step] });
-    if (this.plan.inputs.length !== 1) throw new QueryError("internal: stateless steps on several inputs need a join first");
-    const [input] = this.plan.inputs;
-    return new StreamFrame({ ...this.plan, inputs: [{ ...input, steps: [...input.steps, step] }] });
+    if (this.stateful || this.plan.dedup) return new StreamFrame({ ...this.plan, after: [...this.plan.after, step] });
+    if (this.plan.inputs.length !== 1 && !this.plan.union) throw new QueryError("internal: stateless steps on several inputs need a join first");
+    return new StreamFrame({ ...this.plan, inputs: this.plan.inputs.map((input) => ({ ...input, steps: [...input.steps, step] })) });
   }
 
   /**
@@ -58,11 +60,11 @@ export class StreamFrame {
    * readStream(src).withWatermark("timestamp", "30 seconds")
    */
   withWatermark(column: string, delay: Duration): StreamFrame {
-    if (this.stateful) throw new QueryError("withWatermark must come before groupBy/join: it applies to an input stream.");
+    if (this.stateful || this.plan.dedup) throw new QueryError("withWatermark must come before groupBy/join/dropDuplicates: it applies to an input stream.");
     if (typeof column !== "string" || column === "") throw new OptionError("withWatermark.column", column, 'expected the event-time column, e.g. "timestamp"');
     const delayMs = parseDuration(delay, "watermark");
-    const [input] = this.plan.inputs;
-    return new StreamFrame({ ...this.plan, inputs: [{ ...input, watermark: { column, delayMs } }] });
+    // After a union, every branch gets it (each keeps its own max event time; the query's watermark is their min).
+    return new StreamFrame({ ...this.plan, inputs: this.plan.inputs.map((input) => ({ ...input, watermark: { column, delayMs } })) });
   }
 
   /** Keeps the rows where `predicate` is true (polars `DataFrame.filter`). @example .filter(pl.col("speed").gt(0)) */
@@ -104,7 +106,8 @@ export class StreamFrame {
    */
   groupBy(...keys: GroupKey[]): GroupedStream {
     if (this.stateful) throw new QueryError("a query holds one stateful operator (one aggregation or one join); this one already has one.");
-    if (this.plan.inputs.length !== 1) throw new QueryError("internal: groupBy on several inputs");
+    if (this.plan.inputs.length !== 1 && !this.plan.union) throw new QueryError("internal: groupBy on several inputs");
+    if (this.plan.dedup && this.plan.after.length > 0) throw new QueryError(`groupBy after dropDuplicates and ${this.plan.after.map((st) => st.describe).join(", ")}: put stateless steps before dropDuplicates (or after the aggregation).`);
     const windows = keys.filter(isWindowSpec);
     if (windows.length > 1) throw new OptionError("groupBy", windows.length, "expected at most one window");
     const names = keys.filter((k): k is string | pl.Expr => !isWindowSpec(k)).map((k, i) => columnName(k, `groupBy[${i}]`));
@@ -124,9 +127,34 @@ export class StreamFrame {
    *   .join(readStream(accelerations).withWatermark("timestamp", "30 seconds"),
    *         { on: "uuid", within: "1.5 seconds", how: "full", leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
    */
-  join(other: StreamFrame, options: JoinOptions): StreamFrame {
-    if (!(other instanceof StreamFrame)) throw new OptionError("join", String(other), "expected another StreamFrame (from readStream)");
+  join(other: StreamFrame, options: JoinOptions): StreamFrame;
+  /**
+   * Stream-static join: enriches every micro-batch with a static polars frame (e.g. ride metadata)
+   * on the key column(s). Stateless: nothing is buffered, so it may come before or after a
+   * `groupBy`. `how: "inner"` (default) drops stream rows without a match; `"left"` keeps them with
+   * nulls in the static columns (Spark supports these two with the stream on the left). Static
+   * columns whose name the stream already has get `suffix` (default `"_right"`).
+   *
+   * @throws OptionError when `on` is not a column of the static frame, or `how` is not inner/left
+   * @example
+   * const rides = pl.DataFrame({ uuid: ["u1", "u2"], driver: ["Ada", "Bo"] });
+   * readStream(locations).join(rides, { on: "uuid", how: "left" })
+   */
+  join(other: pl.DataFrame, options: StaticJoinOptions): StreamFrame;
+  join(other: StreamFrame | pl.DataFrame, options: JoinOptions | StaticJoinOptions): StreamFrame {
+    if (other instanceof StreamFrame) return this.joinStream(other, options as JoinOptions);
+    if (other !== null && typeof other === "object" && typeof (other as pl.DataFrame).join === "function" && Array.isArray((other as pl.DataFrame).columns)) {
+      const frame = other as pl.DataFrame;
+      return this.addStep(staticJoinStep(frame, resolveStaticJoinOptions(frame, options as StaticJoinOptions)));
+    }
+    throw new OptionError("join", String(other), "expected another StreamFrame (from readStream) for a stream-stream join, or a polars DataFrame for a stream-static join");
+  }
+
+  private joinStream(other: StreamFrame, options: JoinOptions): StreamFrame {
     if (this.stateful || other.stateful) throw new QueryError("a query holds one stateful operator (one aggregation or one join): join two inputs before any groupBy, and only once.");
+    for (const side of [this, other]) {
+      if (side.plan.union || side.plan.dedup) throw new QueryError(`a stream-stream join takes two single inputs; ${side.plan.union ? "a union" : "dropDuplicates"} cannot feed it yet: join first, or run the ${side.plan.union ? "union" : "deduplication"} as its own query writing to a topic or folder that the join reads.`);
+    }
     const resolved = resolveJoinOptions(options);
     const [left] = this.plan.inputs;
     const [right] = other.plan.inputs;
@@ -136,6 +164,53 @@ export class StreamFrame {
       throw new QueryError(`a ${resolved.how} outer join needs withWatermark on both inputs (missing on "${missing}"): the watermark decides when an unmatched row is final.`);
     }
     return new StreamFrame({ inputs: [left, right], stateful: { kind: "join", options: resolved }, after: [] });
+  }
+
+  /**
+   * The rows of this stream and of `other` as one stream (Spark's `union`; columns are matched by
+   * name, as `unionByName`). Both must have the same columns when their rows arrive, else the query
+   * stops with a QueryError naming the difference. Event time: each input keeps its own watermark
+   * and the query's watermark is the min of them (Spark's default; `watermarkPolicy: "max"` in
+   * writeStream for the max). Steps after the union apply to every input; a `groupBy` or
+   * `dropDuplicates` after it sees all rows. Inputs must have distinct source names.
+   *
+   * @example
+   * readStream(new MemoryStreamSource("east")).withWatermark("timestamp", "10 seconds")
+   *   .union(readStream(new MemoryStreamSource("west")).withWatermark("timestamp", "10 seconds"))
+   *   .groupBy("ride_id", window("timestamp", "15 seconds")).agg({ n: pl.len() })
+   */
+  union(other: StreamFrame): StreamFrame {
+    if (!(other instanceof StreamFrame)) throw new OptionError("union", String(other), "expected another StreamFrame (from readStream)");
+    for (const side of [this, other]) {
+      if (side.stateful || side.plan.dedup) throw new QueryError("union takes streams before any groupBy, join or dropDuplicates; union the inputs first, then aggregate or deduplicate.");
+    }
+    const inputs = [...this.plan.inputs, ...other.plan.inputs];
+    const names = inputs.map((i) => i.source.name);
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice !== undefined) throw new QueryError(`union: two inputs are named "${twice}"; give the sources distinct names (a source is read by one input only).`);
+    const columns = new Set(inputs.filter((i) => i.watermark).map((i) => i.watermark!.column));
+    if (columns.size > 1) throw new QueryError(`union: the inputs' watermarks are on different columns (${[...columns].map((c) => `"${c}"`).join(", ")}); rename them to one event-time column first.`);
+    return new StreamFrame({ inputs, union: true, after: [] });
+  }
+
+  /**
+   * Drops rows whose key was seen before (Spark's streaming `dropDuplicates`): the first row of
+   * each key is emitted, in the micro-batch it arrives in; later rows with that key never are. No
+   * columns: the key is the whole row. State (semantics.md, "Deduplication"): with `withWatermark`
+   * on a column that is one of the keys, a key is forgotten once its event time falls below the
+   * watermark (a duplicate that late is dropped as late anyway); otherwise every distinct key is
+   * kept for the life of the query, so state grows: include the event-time column in the keys of
+   * an unbounded stream. Rows below the watermark are dropped (counted in
+   * `rowsDroppedByWatermark`). Output: the input's columns. A `groupBy` may follow.
+   *
+   * @throws OptionError when a column name is empty or repeated
+   * @example
+   * readStream(events).withWatermark("timestamp", "10 seconds").dropDuplicates(["event_id", "timestamp"])
+   */
+  dropDuplicates(columns?: string[] | string): StreamFrame {
+    if (this.stateful || this.plan.dedup) throw new QueryError("dropDuplicates must come before groupBy or join, and only once: it deduplicates an input stream.");
+    if (this.plan.inputs.length !== 1 && !this.plan.union) throw new QueryError("dropDuplicates on the two sides of a join is not supported: deduplicate each input in a query of its own.");
+    return new StreamFrame({ ...this.plan, dedup: { columns: resolveDedupColumns(columns) } });
   }
 
   /**
