@@ -1,4 +1,4 @@
-import pl from "nodejs-polars";
+import pl, { type DataType } from "nodejs-polars";
 import { OptionError, QueryError } from "../errors";
 import { oneOf } from "../options";
 import type { FrameStep } from "./plan";
@@ -54,10 +54,15 @@ export function staticJoinStep(frame: pl.DataFrame, options: ResolvedStaticJoinO
     apply: (stream) => {
       for (const c of on) requireColumn(stream, c, "join with a static frame");
       for (const c of on) {
-        const a = stream.schema[c], b = frame.schema[c];
-        if (String(a) !== String(b)) throw new QueryError(`join with a static frame: key "${c}" is ${String(a)} in the stream but ${String(b)} in the static frame; cast one side (withColumns(pl.col("${c}").cast(...))) first.`, { context: { column: c } });
+        const a = typeName(stream.schema[c]), b = typeName(frame.schema[c]);
+        if (a !== b) throw new QueryError(`join with a static frame: key "${c}" is ${a} in the stream but ${b} in the static frame; cast one side (withColumns(pl.col("${c}").cast(...))) first.`, { context: { column: c } });
       }
       return stream.join(frame, { on, how, suffix });
     },
   };
+}
+
+/** A polars type's name ("Float64", "String"; polars' own text is "DataType(Float64)"). */
+function typeName(dtype: DataType): string {
+  return (dtype as unknown as { variant?: string }).variant ?? String(dtype);
 }
