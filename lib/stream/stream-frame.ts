@@ -3,7 +3,7 @@ import { OptionError, QueryError } from "../errors";
 import { parseDuration } from "../duration";
 import { parseAggregation, type Aggregation, type AggregationInput } from "./aggregate";
 import { resolveDedupColumns } from "./dedup";
-import { resolveJoinOptions, type Duration, type JoinOptions, type WriteStreamOptions } from "./options";
+import { joinName, resolveJoinOptions, type Duration, type JoinOptions, type WriteStreamOptions } from "./options";
 import type { FrameStep, QueryPlan } from "./plan";
 import { StreamingQuery } from "./query";
 import { resolveStaticJoinOptions, staticJoinStep, type StaticJoinOptions } from "./static-join";
@@ -159,9 +159,9 @@ export class StreamFrame {
     const [left] = this.plan.inputs;
     const [right] = other.plan.inputs;
     if (left.source.name === right.source.name) throw new QueryError(`both join inputs are named "${left.source.name}"; give the sources distinct names.`);
-    if (resolved.how !== "inner" && (left.watermark === undefined || right.watermark === undefined)) {
+    if (resolved.how !== "inner" && resolved.how !== "leftSemi" && (left.watermark === undefined || right.watermark === undefined)) {
       const missing = left.watermark === undefined ? left.source.name : right.source.name;
-      throw new QueryError(`a ${resolved.how} outer join needs withWatermark on both inputs (missing on "${missing}"): the watermark decides when an unmatched row is final.`);
+      throw new QueryError(`a ${joinName(resolved.how)} join needs withWatermark on both inputs (missing on "${missing}"): the watermark decides when an unmatched row is final.`);
     }
     return new StreamFrame({ inputs: [left, right], stateful: { kind: "join", options: resolved }, after: [] });
   }
