@@ -1,6 +1,7 @@
 export * from "./types";
 export * from "./options";
 export * from "./window";
+export * from "./session";
 export * from "./watermark";
 export * from "./aggregate";
 export * from "./join";

@@ -2,6 +2,7 @@ import type pl from "nodejs-polars";
 import type { Aggregation } from "./aggregate";
 import type { DedupPlan } from "./dedup";
 import type { ResolvedJoinOptions } from "./options";
+import type { SessionWindowSpec } from "./session";
 import type { StreamSource } from "./types";
 import type { WindowSpec } from "./window";
 
@@ -20,7 +21,7 @@ export interface InputPlan {
 
 /** The one stateful operator of a query. */
 export type StatefulPlan =
-  | { kind: "aggregate"; keys: string[]; window?: WindowSpec; aggs: Record<string, Aggregation> }
+  | { kind: "aggregate"; keys: string[]; window?: WindowSpec; session?: SessionWindowSpec; aggs: Record<string, Aggregation> }
   | { kind: "join"; options: ResolvedJoinOptions };
 
 /**
@@ -58,7 +59,7 @@ export function describeQuery(plan: QueryPlan, mode: string): Record<string, unk
     })),
     stateful: st === undefined ? null
       : st.kind === "aggregate"
-        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs }, aggs: st.aggs }
+        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs }, aggs: st.aggs, ...(st.session ? { session: st.session } : {}) }
         : { kind: "join", ...st.options },
     after: plan.after.map((s) => s.describe),
     mode,

@@ -2,6 +2,7 @@ import pl from "nodejs-polars";
 import { QueryError } from "../errors";
 import { AggregationState } from "./aggregate";
 import { DedupState } from "./dedup";
+import { SessionState } from "./session";
 import { JoinState } from "./join";
 import type { ResolvedWriteStreamOptions } from "./options";
 import { eventTimeColumn, type FrameStep, type InputPlan, type QueryPlan } from "./plan";
@@ -52,7 +53,7 @@ function concatChunks(frames: pl.DataFrame[]): pl.DataFrame | null {
  */
 export class BatchProcessor {
   readonly watermark: WatermarkTracker;
-  private readonly aggregation?: AggregationState;
+  private readonly aggregation?: AggregationState | SessionState;
   private readonly join?: JoinState;
   private readonly dedup?: DedupState;
 
@@ -62,7 +63,7 @@ export class BatchProcessor {
     for (const input of plan.inputs) if (input.watermark) delays[input.source.name] = input.watermark.delayMs;
     this.watermark = new WatermarkTracker(delays, options.watermarkPolicy);
     const st = plan.stateful;
-    if (st?.kind === "aggregate") this.aggregation = new AggregationState(st.keys, st.window, st.aggs);
+    if (st?.kind === "aggregate") this.aggregation = st.session ? new SessionState(st.keys, st.session, st.aggs) : new AggregationState(st.keys, st.window, st.aggs);
     if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
     if (plan.dedup) this.dedup = new DedupState(plan.dedup.columns, plan.inputs[0].watermark?.column);
   }
@@ -154,16 +155,19 @@ export class BatchProcessor {
   private withEventTime(frame: pl.DataFrame, input: InputPlan): { frame: pl.DataFrame; hasTime: boolean } {
     const st = this.plan.stateful;
     const where = `input "${input.source.name}"`;
+    // A window's or a session window's event-time column.
+    const timed = st?.kind === "aggregate" ? st.window ?? st.session : undefined;
+    const what = timed?.kind === "sessionWindow" ? "sessionWindow" : "window";
     if (input.watermark) {
       const f = withEventMs(frame, input.watermark.column, `withWatermark on ${where}`);
-      if (st?.kind === "aggregate" && st.window && st.window.column !== input.watermark.column) {
-        requireColumn(f, st.window.column, `window on ${where}`);
-        return { frame: f.withColumns(withEventMs(f, st.window.column, `window on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
+      if (timed && timed.column !== input.watermark.column) {
+        requireColumn(f, timed.column, `${what} on ${where}`);
+        return { frame: f.withColumns(withEventMs(f, timed.column, `${what} on ${where}`).getColumn(EVENT_MS).alias("__window_event_ms")), hasTime: true };
       }
       return { frame: f, hasTime: true };
     }
     if (st?.kind === "join") return { frame: withEventMs(frame, eventTimeColumn(input), `join on ${where} (event time; set it with withWatermark)`), hasTime: true };
-    if (st?.kind === "aggregate" && st.window) return { frame: withEventMs(frame, st.window.column, `window on ${where}`), hasTime: false };
+    if (timed) return { frame: withEventMs(frame, timed.column, `${what} on ${where}`), hasTime: false };
     return { frame, hasTime: false };
   }
 
@@ -173,9 +177,9 @@ export class BatchProcessor {
     if (st.kind === "join") return this.join!.process(frames[0], frames[1], wm);
     const agg = this.aggregation!;
     let input = frames[0];
-    if (input !== null && st.window) {
+    if (input !== null && (st.window || st.session)) {
       if (input.columns.includes("__window_event_ms")) input = input.drop(EVENT_MS).rename({ __window_event_ms: EVENT_MS });
-      input = assignWindows(input, st.window);
+      if (st.window) input = assignWindows(input, st.window);
     }
     if (input !== null) agg.update(input, batchId);
     if (this.mode === "complete") return agg.all();
@@ -206,8 +210,9 @@ export function checkMode(plan: QueryPlan, mode: OutputMode): void {
   if (st?.kind === "join" && mode === "complete") throw new QueryError('a stream-stream join supports "append" (or "update", the same for joins), not "complete": join rows never change.');
   if (st?.kind === "aggregate" && mode === "append") {
     const input = plan.inputs[0];
-    if (!st.window || !input.watermark) {
-      throw new QueryError(`append mode emits a group once it is final, which needs ${!st.window ? "a window in groupBy" : ""}${!st.window && !input.watermark ? " and " : ""}${!input.watermark ? "a watermark (withWatermark)" : ""}; or use mode "update"/"complete".`);
+    const timed = st.window ?? st.session;
+    if (!timed || !input.watermark) {
+      throw new QueryError(`append mode emits a group once it is final, which needs ${!timed ? "a window (or sessionWindow) in groupBy" : ""}${!timed && !input.watermark ? " and " : ""}${!input.watermark ? "a watermark (withWatermark)" : ""}; or use mode "update"/"complete".`);
     }
   }
 }

@@ -8,10 +8,11 @@ import type { FrameStep, QueryPlan } from "./plan";
 import { StreamingQuery } from "./query";
 import { resolveStaticJoinOptions, staticJoinStep, type StaticJoinOptions } from "./static-join";
 import type { StreamSource } from "./types";
+import { isSessionWindowSpec, type SessionWindowSpec } from "./session";
 import { isWindowSpec, type WindowSpec } from "./window";
 
-/** A key of `groupBy`: a column name, `pl.col("name")`, or a {@link window}. */
-export type GroupKey = string | pl.Expr | WindowSpec;
+/** A key of `groupBy`: a column name, `pl.col("name")`, a {@link window} or a {@link sessionWindow}. */
+export type GroupKey = string | pl.Expr | WindowSpec | SessionWindowSpec;
 
 function columnName(key: string | pl.Expr, option: string): string {
   if (typeof key === "string" && key !== "") return key;
@@ -109,10 +110,11 @@ export class StreamFrame {
     if (this.plan.inputs.length !== 1 && !this.plan.union) throw new QueryError("internal: groupBy on several inputs");
     if (this.plan.dedup && this.plan.after.length > 0) throw new QueryError(`groupBy after dropDuplicates and ${this.plan.after.map((st) => st.describe).join(", ")}: put stateless steps before dropDuplicates (or after the aggregation).`);
     const windows = keys.filter(isWindowSpec);
-    if (windows.length > 1) throw new OptionError("groupBy", windows.length, "expected at most one window");
-    const names = keys.filter((k): k is string | pl.Expr => !isWindowSpec(k)).map((k, i) => columnName(k, `groupBy[${i}]`));
+    const sessions = keys.filter(isSessionWindowSpec);
+    if (windows.length + sessions.length > 1) throw new OptionError("groupBy", windows.length + sessions.length, "expected at most one window or sessionWindow");
+    const names = keys.filter((k): k is string | pl.Expr => !isWindowSpec(k) && !isSessionWindowSpec(k)).map((k, i) => columnName(k, `groupBy[${i}]`));
     if (new Set(names).size !== names.length) throw new OptionError("groupBy", names, "expected distinct key columns");
-    return new GroupedStream(this.plan, names, windows[0]);
+    return new GroupedStream(this.plan, names, windows[0], sessions[0]);
   }
 
   /**
@@ -229,7 +231,7 @@ export class StreamFrame {
 /** The result of `groupBy`; call `.agg({...})`. */
 export class GroupedStream {
   /** @internal */
-  constructor(private readonly plan: QueryPlan, readonly keys: string[], readonly window: WindowSpec | undefined) {}
+  constructor(private readonly plan: QueryPlan, readonly keys: string[], readonly window: WindowSpec | undefined, readonly session?: SessionWindowSpec) {}
 
   /**
    * Aggregations by output column name: `pl.col(x).mean()/sum()/count()/min()/max()`, `pl.len()`,
@@ -244,12 +246,12 @@ export class GroupedStream {
       throw new OptionError("agg", aggregations, 'expected at least one aggregation, e.g. { mean_speed: pl.col("speed").mean() }');
     }
     const parsed: Record<string, Aggregation> = {};
-    const reserved = new Set([...this.keys, "window_start", "window_end", "batch_id"]);
+    const reserved = new Set([...this.keys, "window_start", "window_end", "session_start", "session_end", "batch_id"]);
     for (const [name, value] of Object.entries(aggregations)) {
-      if (reserved.has(name)) throw new OptionError(`agg.${name}`, name, "expected an output name different from the keys, window_start, window_end and batch_id");
+      if (reserved.has(name)) throw new OptionError(`agg.${name}`, name, "expected an output name different from the keys, window_start, window_end, session_start, session_end and batch_id");
       parsed[name] = parseAggregation(name, value);
     }
-    return new StreamFrame({ ...this.plan, stateful: { kind: "aggregate", keys: this.keys, window: this.window, aggs: parsed } });
+    return new StreamFrame({ ...this.plan, stateful: { kind: "aggregate", keys: this.keys, window: this.window, aggs: parsed, ...(this.session ? { session: this.session } : {}) } });
   }
 }
 

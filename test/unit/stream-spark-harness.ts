@@ -16,18 +16,19 @@ export class SparkLikeRun {
   /** Every batch's output frame, in order. */
   readonly outputs: pl.DataFrame[] = [];
 
-  constructor(frame: StreamFrame, mode: OutputMode) {
+  constructor(frame: StreamFrame, private readonly mode: OutputMode) {
     this.processor = new BatchProcessor(frame.plan, mode);
   }
 
-  /** One micro-batch with `frames` per input name, then the no-data batch if due; returns the new rows (CheckNewAnswer). */
+  /** One micro-batch with `frames` per input name, then the no-data batch if due; returns the new rows (CheckNewAnswer; complete mode: the table). */
   addData(frames: Record<string, pl.DataFrame>): pl.DataFrame {
     const chunks = Object.fromEntries(Object.entries(frames).map(([k, f]) => [k, [f]]));
     const first = this.batch(chunks, false);
     this.dropped = first.dropped;
     const out = [first.frame];
     if (this.processor.watermark.current !== this.watermarkOfLastBatch && this.processor.stateRows > 0) out.push(this.batch({}, false).frame);
-    return concatRows(out);
+    // Complete mode: each batch is the whole table, the last one is the answer.
+    return this.mode === "complete" ? out[out.length - 1] : concatRows(out);
   }
 
   /** The end-of-input flush (watermark at +infinity). */
