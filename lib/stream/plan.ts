@@ -1,5 +1,6 @@
 import type pl from "nodejs-polars";
 import type { Aggregation } from "./aggregate";
+import type { ChainedPlan } from "./chained";
 import type { DedupPlan } from "./dedup";
 import type { ResolvedJoinOptions } from "./options";
 import type { SessionWindowSpec } from "./session";
@@ -35,6 +36,8 @@ export interface QueryPlan {
   /** `dropDuplicates` on the (unioned) input, before the stateful operator. */
   dedup?: DedupPlan;
   stateful?: StatefulPlan;
+  /** A second aggregation over the aggregation's output (then the steps after). */
+  chained?: ChainedPlan;
   after: FrameStep[];
 }
 
@@ -66,5 +69,6 @@ export function describeQuery(plan: QueryPlan, mode: string): Record<string, unk
     // Only when used: checkpoints written before these operators existed still match.
     ...(plan.union ? { union: true } : {}),
     ...(plan.dedup ? { dedup: plan.dedup.columns } : {}),
+    ...(plan.chained ? { chained: plan.chained } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import pl from "nodejs-polars";
 import { QueryError } from "../errors";
 import { AggregationState } from "./aggregate";
+import { ChainedAggregation } from "./chained";
 import { DedupState } from "./dedup";
 import { SessionState } from "./session";
 import { JoinState } from "./join";
@@ -56,6 +57,7 @@ export class BatchProcessor {
   private readonly aggregation?: AggregationState | SessionState;
   private readonly join?: JoinState;
   private readonly dedup?: DedupState;
+  private readonly chained?: ChainedAggregation;
 
   constructor(private readonly plan: QueryPlan, private readonly mode: OutputMode, options: Pick<ResolvedWriteStreamOptions, "watermarkPolicy"> = { watermarkPolicy: "min" }) {
     checkMode(plan, mode);
@@ -66,6 +68,7 @@ export class BatchProcessor {
     if (st?.kind === "aggregate") this.aggregation = st.session ? new SessionState(st.keys, st.session, st.aggs) : new AggregationState(st.keys, st.window, st.aggs);
     if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
     if (plan.dedup) this.dedup = new DedupState(plan.dedup.columns, plan.inputs[0].watermark?.column);
+    if (plan.chained && st?.kind === "aggregate") this.chained = new ChainedAggregation([...st.keys, ...(st.window ? ["window_start"] : [])], plan.chained);
   }
 
   /** True when the plan has a stateful operator (late rows are dropped, state is kept). */
@@ -88,7 +91,7 @@ export class BatchProcessor {
 
   /** Keys/windows/join rows held (and keys held by dropDuplicates). */
   get stateRows(): number {
-    return (this.aggregation?.size ?? this.join?.size ?? 0) + (this.dedup?.size ?? 0);
+    return (this.aggregation?.size ?? this.join?.size ?? 0) + (this.dedup?.size ?? 0) + (this.chained?.size ?? 0);
   }
 
   /**
@@ -139,7 +142,7 @@ export class BatchProcessor {
   /** Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's state. */
   snapshot(): ProcessorSnapshot {
     const op = this.aggregation?.snapshot() ?? this.join?.snapshot() ?? { frames: {}, meta: null };
-    const frames = this.dedup ? { ...op.frames, dedup: this.dedup.snapshot() } : op.frames;
+    const frames = { ...op.frames, ...(this.dedup ? { dedup: this.dedup.snapshot() } : {}), ...(this.chained ? { chained: this.chained.snapshot() } : {}) };
     return { watermark: this.watermark.snapshot(), frames, meta: op.meta };
   }
 
@@ -149,6 +152,7 @@ export class BatchProcessor {
     this.aggregation?.restore(s);
     this.join?.restore(s);
     this.dedup?.restore(s.frames.dedup);
+    this.chained?.restore(s.frames.chained);
   }
 
   /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */
@@ -182,6 +186,12 @@ export class BatchProcessor {
       if (st.window) input = assignWindows(input, st.window);
     }
     if (input !== null) agg.update(input, batchId);
+    if (this.chained) {
+      // The first aggregation's changes feed the second; its final windows leave its state as usual.
+      const changes = agg.updatedIn(batchId);
+      if (this.mode !== "complete") agg.evictFinal(wm);
+      return this.chained.process(changes, this.mode, wm);
+    }
     if (this.mode === "complete") return agg.all();
     const final = agg.evictFinal(wm);
     return this.mode === "append" ? final : agg.updatedIn(batchId);
@@ -208,6 +218,9 @@ export function checkMode(plan: QueryPlan, mode: OutputMode): void {
   const st = plan.stateful;
   if (st === undefined && mode === "complete") throw new QueryError('complete mode needs an aggregation (groupBy(...).agg(...)); use "append" for a pass-through query.');
   if (st?.kind === "join" && mode === "complete") throw new QueryError('a stream-stream join supports "append" (or "update", the same for joins), not "complete": join rows never change.');
+  if (plan.chained && mode === "append" && !plan.chained.keys.some((k) => k === "window_start" || k === "window_end")) {
+    throw new QueryError('append mode emits a group once it is final; the second aggregation of a chain is final only when it keeps the first one\'s window: add "window_start" (or "window_end") to its groupBy, or use mode "update"/"complete".');
+  }
   if (st?.kind === "aggregate" && mode === "append") {
     const input = plan.inputs[0];
     const timed = st.window ?? st.session;

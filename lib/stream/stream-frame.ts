@@ -106,7 +106,7 @@ export class StreamFrame {
    * .groupBy(pl.col("ride_id"), window("timestamp", "15 seconds", "5 seconds"))
    */
   groupBy(...keys: GroupKey[]): GroupedStream {
-    if (this.stateful) throw new QueryError("a query holds one stateful operator (one aggregation or one join); this one already has one.");
+    if (this.stateful) return this.chainedGroupBy(keys);
     if (this.plan.inputs.length !== 1 && !this.plan.union) throw new QueryError("internal: groupBy on several inputs");
     if (this.plan.dedup && this.plan.after.length > 0) throw new QueryError(`groupBy after dropDuplicates and ${this.plan.after.map((st) => st.describe).join(", ")}: put stateless steps before dropDuplicates (or after the aggregation).`);
     const windows = keys.filter(isWindowSpec);
@@ -115,6 +115,25 @@ export class StreamFrame {
     const names = keys.filter((k): k is string | pl.Expr => !isWindowSpec(k) && !isSessionWindowSpec(k)).map((k, i) => columnName(k, `groupBy[${i}]`));
     if (new Set(names).size !== names.length) throw new OptionError("groupBy", names, "expected distinct key columns");
     return new GroupedStream(this.plan, names, windows[0], sessions[0]);
+  }
+
+  /**
+   * A second aggregation over an aggregation's output (semantics.md, "Chained aggregations"): it is
+   * computed over the first one's latest row per group, as Kafka Streams aggregates a table.
+   */
+  private chainedGroupBy(keys: GroupKey[]): GroupedStream {
+    const st = this.plan.stateful!;
+    if (st.kind !== "aggregate" || st.session || this.plan.chained) {
+      const why = st.kind !== "aggregate" ? "a join" : st.session ? "a sessionWindow aggregation (its sessions merge, so its rows are not a table)" : "two aggregations already";
+      throw new QueryError(`groupBy after ${why} is not supported: a second aggregation can follow one groupBy(...).agg(...) with keys and at most a window.`);
+    }
+    if (this.plan.after.length > 0) throw new QueryError(`groupBy after ${this.plan.after.map((s) => s.describe).join(", ")}: a second aggregation takes the first one's rows as they are; filter or derive columns before the first groupBy.`);
+    if (keys.some((k) => isWindowSpec(k) || isSessionWindowSpec(k))) throw new OptionError("groupBy", "window", 'a second aggregation groups the first one\'s rows, which have a window already: group by "window_start" or "window_end"');
+    const names = keys.map((k, i) => columnName(k as string | pl.Expr, `groupBy[${i}]`));
+    const columns = [...st.keys, ...(st.window ? ["window_start", "window_end"] : []), ...Object.keys(st.aggs)];
+    const missing = names.filter((n) => !columns.includes(n));
+    if (missing.length > 0) throw new OptionError("groupBy", missing, `expected columns of the first aggregation's output: ${columns.map((c) => `"${c}"`).join(", ")}`);
+    return new GroupedStream(this.plan, names, undefined, undefined, columns);
   }
 
   /**
@@ -231,7 +250,8 @@ export class StreamFrame {
 /** The result of `groupBy`; call `.agg({...})`. */
 export class GroupedStream {
   /** @internal */
-  constructor(private readonly plan: QueryPlan, readonly keys: string[], readonly window: WindowSpec | undefined, readonly session?: SessionWindowSpec) {}
+  /** @internal `chainedFrom`: the first aggregation's output columns, when this groups them (a chain). */
+  constructor(private readonly plan: QueryPlan, readonly keys: string[], readonly window: WindowSpec | undefined, readonly session?: SessionWindowSpec, private readonly chainedFrom?: string[]) {}
 
   /**
    * Aggregations by output column name: `pl.col(x).mean()/sum()/count()/min()/max()`, `pl.len()`,
@@ -250,6 +270,12 @@ export class GroupedStream {
     for (const [name, value] of Object.entries(aggregations)) {
       if (reserved.has(name)) throw new OptionError(`agg.${name}`, name, "expected an output name different from the keys, window_start, window_end, session_start, session_end and batch_id");
       parsed[name] = parseAggregation(name, value);
+    }
+    if (this.chainedFrom !== undefined) {
+      for (const [name, a] of Object.entries(parsed)) {
+        if (a.column !== null && !this.chainedFrom.includes(a.column)) throw new OptionError(`agg.${name}`, a.column, `expected a column of the first aggregation's output: ${this.chainedFrom.map((c) => `"${c}"`).join(", ")}`);
+      }
+      return new StreamFrame({ ...this.plan, chained: { keys: this.keys, aggs: parsed } });
     }
     return new StreamFrame({ ...this.plan, stateful: { kind: "aggregate", keys: this.keys, window: this.window, aggs: parsed, ...(this.session ? { session: this.session } : {}) } });
   }

@@ -43,7 +43,7 @@ export async function assertResumes(root: string, tables: string[], build: (src:
   const controller = new AbortController();
   let batches = 0;
   await build(sources()).writeStream({ mode, sinks: [first], trigger: "once", checkpointLocation, snapshotEvery: 2, signal: controller.signal, onProgress: () => { if (++batches === stopAfter) controller.abort(); } }).start().awaitTermination();
-  assert.equal(batches, stopAfter, "the first run stopped early");
+  assert.equal(batches, stopAfter, `the first run ran ${stopAfter} batches before the stop (fewer: its input was too short, or its files were skipped)`);
   const resumed = build(sources()).writeStream({ mode, sinks: [second], trigger: "once", checkpointLocation, snapshotEvery: 2 }).start();
   await resumed.awaitTermination();
   assert.ok(resumed.totals.batches > 0, "the second run had batches left");
