@@ -15,7 +15,7 @@ const GROUP_ALL = "__group_all";
 const SEEDS = [0x5eed, 0x1, 0x2, 0x3] as const;
 
 /**
- * A chained aggregation (semantics.md, "Chained aggregations"; Kafka Streams' table aggregation,
+ * A chained aggregation (docs/operators.md, "Chained aggregations"; Kafka Streams' table aggregation,
  * which Spark refuses in update and complete mode): the second aggregation is computed over the
  * first one's result as a table, its latest row per group. Each micro-batch upserts the first
  * stage's changed rows into that table and recomputes the second-level groups they belong to, so a

@@ -24,8 +24,9 @@ function columnName(key: string | pl.Expr, option: string): string {
 
 /**
  * A streaming query under construction (immutable: every method returns a new StreamFrame).
- * Start with {@link readStream}; add stateless steps, at most one stateful operator (a windowed
- * aggregation or a stream-stream join), steps after it, then `writeStream(...)`.
+ * Start with {@link readStream} (several inputs: `union`); add stateless steps (a stream-static
+ * `join` is one), optionally `dropDuplicates`, at most one stateful operator (an aggregation, which
+ * a second aggregation may follow, or a stream-stream join), steps after it, then `writeStream(...)`.
  *
  * @example
  * import pl from "nodejs-polars";
@@ -100,10 +101,15 @@ export class StreamFrame {
   }
 
   /**
-   * Groups by keys and at most one event-time {@link window}; follow with `.agg({...})`.
+   * Groups by keys and at most one event-time {@link window} or {@link sessionWindow}; follow with
+   * `.agg({...})`. After an aggregation, groups its output rows instead (a chained aggregation,
+   * computed over the first one's latest row per group; keys: columns of that output).
    *
    * @example
    * .groupBy(pl.col("ride_id"), window("timestamp", "15 seconds", "5 seconds"))
+   * // chained: rides per window, from the per-ride windows
+   * .groupBy("ride_id", window("timestamp", "15 seconds")).agg({ mean_speed: Agg.mean("speed") })
+   * .groupBy("window_start").agg({ rides: pl.len(), mean_of_means: Agg.mean("mean_speed") })
    */
   groupBy(...keys: GroupKey[]): GroupedStream {
     if (this.stateful) return this.chainedGroupBy(keys);
@@ -118,7 +124,7 @@ export class StreamFrame {
   }
 
   /**
-   * A second aggregation over an aggregation's output (semantics.md, "Chained aggregations"): it is
+   * A second aggregation over an aggregation's output (docs/operators.md, "Chained aggregations"): it is
    * computed over the first one's latest row per group, as Kafka Streams aggregates a table.
    */
   private chainedGroupBy(keys: GroupKey[]): GroupedStream {
@@ -142,11 +148,16 @@ export class StreamFrame {
    * Outer joins emit an unmatched row once the watermark passes `t + within`, never for a row that
    * found a match. Output: key, leftTimestamp, rightTimestamp, the left columns, the right columns
    * (renamed with `suffix` when the left already has the name), then `batch_id`.
+   * `how: "leftSemi"` emits a left row once, when its first match arrives; `"leftAnti"` emits a left
+   * row that nothing matched once the watermark passes `t + within` (Spark 3.5 refuses this one
+   * between streams); both output the left columns as they are, then `batch_id`.
    *
    * @example
    * readStream(locations).withWatermark("timestamp", "30 seconds")
    *   .join(readStream(accelerations).withWatermark("timestamp", "30 seconds"),
    *         { on: "uuid", within: "1.5 seconds", how: "full", leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
+   * // GPS fixes with no accelerometer row within 1.5 s:
+   * locs.join(accs, { on: "uuid", within: "1.5 seconds", how: "leftAnti" })
    */
   join(other: StreamFrame, options: JoinOptions): StreamFrame;
   /**

@@ -1,5 +1,5 @@
 /**
- * Chained aggregations (semantics.md, "Chained aggregations"): a second groupBy(...).agg(...) over a
+ * Chained aggregations (docs/operators.md, "Chained aggregations"): a second groupBy(...).agg(...) over a
  * windowed aggregation's output is computed over the first one's latest row per group, as Kafka
  * Streams aggregates a KTable. Spark 3.5 accepts such a chain only in append mode with the window
  * carried on (window_time); here update and complete work too, so the tests check each mode
