@@ -14,7 +14,7 @@ import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
 import { Agg, MemoryStreamSink, MemoryStreamSource, readStream, window } from "../../lib/stream";
 import { at, runToEnd } from "./stream-fixtures";
-import { assertResumes, indexed, writeFileStream } from "./stream-restart";
+import { assertResumes, indexed, tableSource, writeFileStream } from "./stream-restart";
 import { expectRows, rowsOf, seconds, SparkLikeRun } from "./stream-spark-harness";
 
 /** Spark's `MemoryStream[Int]` with `eventTime = timestamp_seconds(value)`. */
@@ -156,5 +156,14 @@ describe("dropDuplicates: stop and resume", function () {
     writeFileStream(root, "events", frame, 6);
     const out = await assertResumes(root, ["events"], ([src]) => readStream(src).withWatermark("event_time", "30 seconds").dropDuplicates(["id", "event_time"]).select("id", "event_time"), "append", ["id"]);
     assert.equal(out.height, 40, "each event once");
+  });
+
+  it("refuses to resume a checkpoint written with other dropDuplicates keys, naming them", async () => {
+    writeFileStream(root, "events", indexed(pl.DataFrame({ id: ["a", "b", "a"], t: [1, 2, 7] })), 5);
+    const checkpointLocation = path.join(root, "_ckpt");
+    const run = (keys: string[]) => readStream(tableSource(root, "events")).dropDuplicates(keys)
+      .writeStream({ sinks: [new MemoryStreamSink()], trigger: "once", checkpointLocation }).start().awaitTermination();
+    await run(["id"]);
+    await assert.rejects(run(["id", "timestamp"]), (e: unknown) => isStreamlabError(e, "CHECKPOINT") && /dedup\.1: none in the checkpoint, "timestamp" now/.test(e.message));
   });
 });

@@ -143,6 +143,16 @@ describe("sessionWindow", function () {
     }
   });
 
+  it("a session window without other keys (Spark refuses it: \"Global aggregation with session window\") is one session stream", () => {
+    const q = readStream(new MemoryStreamSource("in")).withWatermark("eventTime", "10 seconds")
+      .groupBy(sessionWindow("eventTime", "5 seconds")).agg({ count: pl.len(), sum: Agg.sum("value") });
+    const run = new SparkLikeRun(q, "append");
+    const ints = (v: number[]) => pl.DataFrame({ value: pl.Series("value", v, pl.Int64), eventTime: seconds("eventTime", v) });
+    assert.deepEqual(rowsOf(run.addData({ in: ints([40, 42, 50, 51]) }), ["session_start", "count"]), []);
+    assert.deepEqual(rowsOf(run.addData({ in: ints([70]) }), ["session_start", "session_end", "count", "sum"]), expectRows([40, 47, 2, 82], [50, 56, 2, 101]));
+    assert.deepEqual(rowsOf(run.finish(), ["session_start", "session_end", "count", "sum"]), expectRows([70, 75, 1, 70]));
+  });
+
   it("validates the gap, one time key in groupBy, and append mode's need for a watermark", () => {
     assert.throws(() => sessionWindow("t", "0 seconds"), (e: unknown) => isStreamlabError(e, "BAD_OPTION") && /gap/.test(e.message));
     assert.throws(() => sessionWindow("", "1s"), (e: unknown) => isStreamlabError(e, "BAD_OPTION"));
