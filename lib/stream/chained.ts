@@ -24,8 +24,9 @@ const SEEDS = [0x5eed, 0x1, 0x2, 0x3] as const;
  *
  * State: the first stage's latest rows. When the second `groupBy` keeps the first's window
  * (`window_start` or `window_end` among its keys), a second-level group is final once that window
- * is (`window_end <= watermark`): append mode emits it then, and its rows are dropped. Otherwise
- * the table keeps every first-level group for the life of the query (its value may still count).
+ * is (the first stage evicts it as final): append mode emits it then, and its rows are dropped.
+ * Otherwise the table keeps every first-level group for the life of the query (its value may
+ * still count).
  */
 export class ChainedAggregation {
   private table: pl.DataFrame | null = null;
@@ -53,11 +54,11 @@ export class ChainedAggregation {
   }
 
   /**
-   * Takes the first stage's rows changed in this batch (its output columns) and returns the
-   * second stage's output for `mode`: the groups they changed (update), every group (complete), or
-   * the groups whose window became final under `watermarkMs` (append).
+   * Takes the first stage's rows changed in this batch and those it evicted as final (its output
+   * columns) and returns the second stage's output for `mode`: the groups the changes touched
+   * (update), every group (complete), or the groups that became final (append).
    */
-  process(changes: pl.DataFrame, mode: OutputMode, watermarkMs: number): pl.DataFrame {
+  process(changes: pl.DataFrame, finals: pl.DataFrame, mode: OutputMode, watermarkMs: number): pl.DataFrame {
     let touched: pl.DataFrame | null = null;
     if (changes.height > 0) {
       const keyed = this.withKey(changes);
@@ -68,7 +69,7 @@ export class ChainedAggregation {
     }
     if (this.table === null) return pl.DataFrame({});
     if (mode === "complete") return this.aggregate(this.table);
-    const final = this.splitFinal(this.table, watermarkMs);
+    const final = this.splitFinal(this.table, finals, watermarkMs);
     if (mode === "append") {
       if (final === null) return this.aggregate(this.table.head(0));
       this.table = final.rest;
@@ -91,15 +92,16 @@ export class ChainedAggregation {
 
   /**
    * Splits off the rows whose second-level group is final (null when none is): with the window in
-   * the key, the rows with `window_end <= watermark`; at the end of input, all of them.
+   * the key, the groups of the first-level windows that just became final (every row of such a
+   * group has that window); at the end of input, all of them.
    */
-  private splitFinal(table: pl.DataFrame, watermarkMs: number): { rows: pl.DataFrame; rest: pl.DataFrame } | null {
-    if (watermarkMs === -Infinity || table.height === 0) return null;
+  private splitFinal(table: pl.DataFrame, finals: pl.DataFrame, watermarkMs: number): { rows: pl.DataFrame; rest: pl.DataFrame } | null {
+    if (table.height === 0) return null;
     if (watermarkMs === Infinity) return { rows: table, rest: table.head(0) };
-    if (!this.windowed) return null;
-    const isFinal = pl.col("window_end").cast(pl.Int64).lessThanEquals(pl.lit(watermarkMs));
-    const rows = table.filter(isFinal);
-    return rows.height === 0 ? null : { rows, rest: table.filter(isFinal.not()) };
+    if (!this.windowed || finals.height === 0) return null;
+    const groups = this.withKey(finals).select(K2).unique();
+    const rows = table.join(groups, { on: K2, how: "semi" });
+    return rows.height === 0 ? null : { rows, rest: table.join(groups, { on: K2, how: "anti" }) };
   }
 
   private withKey(rows: pl.DataFrame): pl.DataFrame {

@@ -189,8 +189,8 @@ export class BatchProcessor {
     if (this.chained) {
       // The first aggregation's changes feed the second; its final windows leave its state as usual.
       const changes = agg.updatedIn(batchId);
-      if (this.mode !== "complete") agg.evictFinal(wm);
-      return this.chained.process(changes, this.mode, wm);
+      const finals = this.mode === "complete" ? pl.DataFrame({}) : agg.evictFinal(wm);
+      return this.chained.process(changes, finals, this.mode, wm);
     }
     if (this.mode === "complete") return agg.all();
     const final = agg.evictFinal(wm);
