@@ -57,7 +57,7 @@ export class DedupState {
   }
 
   /** True when the state can be bounded: the watermark's column is a key. */
-  bounded(keys: string[]): boolean {
+  private bounded(keys: string[]): boolean {
     return this.eventTime !== undefined && keys.includes(this.eventTime);
   }
 

@@ -65,9 +65,9 @@ export class BatchProcessor {
     for (const input of plan.inputs) if (input.watermark) delays[input.source.name] = input.watermark.delayMs;
     this.watermark = new WatermarkTracker(delays, options.watermarkPolicy);
     const st = plan.stateful;
-    if (st?.kind === "aggregate") this.aggregation = st.session ? new SessionState(st.keys, st.session, st.aggs) : new AggregationState(st.keys, st.window, st.aggs);
+    if (st?.kind === "aggregate") this.aggregation = st.session ? new SessionState(st.keys, st.session, st.aggs, st.session.column === plan.inputs[0].watermark?.column) : new AggregationState(st.keys, st.window, st.aggs);
     if (st?.kind === "join") this.join = new JoinState(st.options, eventTimeColumn(plan.inputs[0]), eventTimeColumn(plan.inputs[1]));
-    if (plan.dedup) this.dedup = new DedupState(plan.dedup.columns, plan.inputs[0].watermark?.column);
+    if (plan.dedup) this.dedup = new DedupState(plan.dedup.columns, plan.inputs.find((i) => i.watermark)?.watermark?.column);
     if (plan.chained && st?.kind === "aggregate") this.chained = new ChainedAggregation([...st.keys, ...(st.window ? ["window_start"] : [])], plan.chained);
   }
 
@@ -226,6 +226,9 @@ export function checkMode(plan: QueryPlan, mode: OutputMode): void {
     const timed = st.window ?? st.session;
     if (!timed || !input.watermark) {
       throw new QueryError(`append mode emits a group once it is final, which needs ${!timed ? "a window (or sessionWindow) in groupBy" : ""}${!timed && !input.watermark ? " and " : ""}${!input.watermark ? "a watermark (withWatermark)" : ""}; or use mode "update"/"complete".`);
+    }
+    if (st.session && st.session.column !== input.watermark.column) {
+      throw new QueryError(`append mode emits a session once the watermark passes its end, which needs the session window on the watermarked column: it is on "${st.session.column}", the watermark on "${input.watermark.column}". Use sessionWindow("${input.watermark.column}", ...), or mode "update"/"complete" (sessions are then kept until the input ends).`);
     }
   }
 }

@@ -66,7 +66,11 @@ export class SessionState {
   private readonly sortBy: string[];
   private readonly groupAll = pl.lit(1).alias(GROUP_ALL);
 
-  constructor(readonly keys: string[], readonly spec: SessionWindowSpec, aggs: Record<string, Aggregation>) {
+  /**
+   * @param evictByWatermark whether the watermark says when a session is final: only when it is on
+   *   the session window's own column (else sessions are kept until the end of input)
+   */
+  constructor(readonly keys: string[], readonly spec: SessionWindowSpec, aggs: Record<string, Aggregation>, private readonly evictByWatermark = true) {
     this.aggs = Object.entries(aggs);
     this.by = keys.length > 0 ? keys : [GROUP_ALL];
     const t = pl.col(EVENT_MS);
@@ -120,7 +124,7 @@ export class SessionState {
    */
   evictFinal(watermarkMs: number): pl.DataFrame {
     if (this.state === null) return pl.DataFrame({});
-    if (watermarkMs === -Infinity) return this.toFrame(this.state.head(0));
+    if (watermarkMs === -Infinity || (watermarkMs !== Infinity && !this.evictByWatermark)) return this.toFrame(this.state.head(0));
     const isFinal = watermarkMs === Infinity ? pl.lit(true) : this.end.lt(pl.lit(watermarkMs));
     const final = this.state.filter(isFinal);
     if (final.height > 0) this.state = this.state.filter(isFinal.not());

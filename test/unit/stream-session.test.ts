@@ -161,5 +161,18 @@ describe("sessionWindow", function () {
     assert.throws(() => s().groupBy("k", sessionWindow("t", "1s")).agg({ n: pl.len() }).writeStream({ mode: "append", sinks: [new MemoryStreamSink()] }),
       (e: unknown) => isStreamlabError(e, "QUERY") && /needs a watermark/.test(e.message));
     assert.throws(() => s().groupBy("k", sessionWindow("t", "1s")).agg({ session_end: pl.len() }), (e: unknown) => isStreamlabError(e, "BAD_OPTION"));
+    assert.throws(() => s().withWatermark("arrival", "1s").groupBy("k", sessionWindow("t", "1s")).agg({ n: pl.len() }).writeStream({ mode: "append", sinks: [new MemoryStreamSink()] }),
+      (e: unknown) => isStreamlabError(e, "QUERY") && /the session window on the watermarked column: it is on "t", the watermark on "arrival"/.test(e.message));
+  });
+
+  it("a watermark on another column than the session window's says nothing about its sessions: they stay open until the input ends", () => {
+    const q = readStream(new MemoryStreamSource("in")).withWatermark("arrival", "1 second")
+      .groupBy("k", sessionWindow("t", "5 seconds")).agg({ n: pl.len() });
+    const run = new SparkLikeRun(q, "update");
+    const rows = (t: number[], arrival: number) => pl.DataFrame({ k: t.map(() => "a"), t: seconds("t", t), arrival: seconds("arrival", t.map(() => arrival)) });
+    run.addData({ in: rows([10, 12], 100) });
+    run.addData({ in: rows([50], 200) }); // watermark 199 s by arrival: far past the first session's end (17 s)
+    assert.equal(run.stateRows, 2, "both sessions held");
+    assert.deepEqual(rowsOf(run.addData({ in: rows([14], 300) }), ["session_start", "session_end", "n"]), expectRows([10, 19, 3]), "the first session still grows");
   });
 });
