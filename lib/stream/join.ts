@@ -37,12 +37,12 @@ export class JoinState {
   /** Left semi/anti: the output is left rows only (see {@link semiOrAnti}). */
   private readonly leftOnly: boolean;
 
-  /**
-   * @param leftTime event-time column of the left input (renamed to options.leftTimestamp)
-   * @param rightTime event-time column of the right input (renamed to options.rightTimestamp)
-   */
   private readonly options: ResolvedJoinOptions;
 
+  /**
+   * @param leftTime event-time column of the left input (renamed to options.leftTimestamp, but for a left semi/anti join)
+   * @param rightTime event-time column of the right input (renamed to options.rightTimestamp)
+   */
   constructor(options: ResolvedJoinOptions, private readonly leftTime: string, private readonly rightTime: string) {
     this.options = options;
     this.closeEnough = pl.col(LT).sub(pl.col(RT)).abs().lessThanEquals(options.withinMs);
