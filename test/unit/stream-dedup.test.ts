@@ -1,10 +1,11 @@
 /**
  * dropDuplicates (semantics.md, "Deduplication"). The cases marked "Spark:" are translated from
  * apache/spark sql/core/src/test/scala/org/apache/spark/sql/streaming/StreamingDeduplicationSuite.scala
- * (test names quoted), with Spark's expected answers. One documented difference: Spark drops a row
- * whose event time equals the watermark as late and evicts state at the watermark; here a row is
- * late only below it (semantics.md, "Watermark"), so a key exactly at the watermark is kept one
- * batch longer. Where a Spark case touches that boundary, the test says so.
+ * (test names quoted; one from MultiStatefulOperatorsSuite.scala beside it), with Spark's expected
+ * answers. One documented difference: Spark drops a row whose event time equals the watermark as
+ * late and evicts state at the watermark; here a row is late only below it (semantics.md,
+ * "Watermark"), so a key exactly at the watermark is kept one batch longer. Where a Spark case
+ * touches that boundary, the test says so.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -69,6 +70,15 @@ describe("dropDuplicates", function () {
     assert.deepEqual(rowsOf(run.addData({ in: ints([10]) }), cols), []);
     assert.equal(run.dropped, 1);
     assert.deepEqual(rowsOf(run.addData({ in: ints([40]) }), cols), expectRows([15, 1], [25, 1]));
+  });
+
+  it('Spark (MultiStatefulOperatorsSuite): "stream deduplication -> aggregation, append mode"', () => {
+    const q = readStream(new MemoryStreamSource("in")).withWatermark("eventTime", "10 seconds").dropDuplicates(["value", "eventTime"])
+      .groupBy(window("eventTime", "5 seconds")).agg({ count: pl.len(), sum: Agg.sum("value") });
+    const run = new SparkLikeRun(q, "append");
+    assert.deepEqual(rowsOf(run.addData({ in: ints(Array.from({ length: 15 }, (_, i) => i + 1)) }), ["window_start", "count"]), expectRows([0, 4]));
+    // Spark: 3 windows + 10 keys (6..15); here the key at the watermark (5) stays one batch longer.
+    assert.equal(run.stateRows, 3 + 11);
   });
 
   for (const mode of ["update", "complete"] as const) {
