@@ -55,10 +55,10 @@ export function parseAggregation(name: string, value: AggregationInput): Aggrega
 }
 
 const GROUP_ALL = "__group_all";
-/** Internal column: the batch that last updated a group. */
+/** @internal Internal column: the batch that last updated a group. */
 export const UPDATED = "__updated_in";
 
-/** Per aggregation: non-null count, and the sum / min / max it needs (a micro-batch's partials). */
+/** @internal Per aggregation: non-null count, and the sum / min / max it needs (a micro-batch's partials). */
 export function partialExprs(aggs: [string, Aggregation][]): pl.Expr[] {
   const exprs: pl.Expr[] = [];
   aggs.forEach(([, a], i) => {
@@ -75,7 +75,7 @@ export function partialExprs(aggs: [string, Aggregation][]): pl.Expr[] {
   return exprs;
 }
 
-/** Partials of several rows of a group → one row: counts and sums add up, min of mins, max of maxes, last update. */
+/** @internal Partials of several rows of a group → one row: counts and sums add up, min of mins, max of maxes, last update. */
 export function mergeExprs(aggs: [string, Aggregation][]): pl.Expr[] {
   const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
   aggs.forEach(([, a], i) => {
@@ -87,7 +87,7 @@ export function mergeExprs(aggs: [string, Aggregation][]): pl.Expr[] {
   return exprs;
 }
 
-/** Partials → each aggregation's output column, by name. */
+/** @internal Partials → each aggregation's output column, by name. */
 export function aggValueExprs(aggs: [string, Aggregation][]): pl.Expr[] {
   return aggs.map(([name, a], i) => {
     const count = pl.col(`__c${i}`);
