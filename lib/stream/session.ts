@@ -36,6 +36,39 @@ export function sessionWindow(column: string, gap: Duration): SessionWindowSpec 
   return { kind: "sessionWindow", column, gapMs };
 }
 
+/**
+ * The current sessions in the output of a session-window query in update mode (all its batches,
+ * with `batch_id`): a merge replaces sessions emitted earlier by one that covers them, so per key
+ * the current sessions are the rows that no row of a later batch overlaps. In append mode every
+ * row is final already, and complete mode's last batch is the table: neither needs this.
+ *
+ * @param keys the group keys besides the session window
+ * @example
+ * const sink = new MemoryStreamSink();
+ * // ... .groupBy("user", sessionWindow("timestamp", "10 seconds")).agg({ clicks: pl.len() })
+ * //     .writeStream({ mode: "update", sinks: [sink] })
+ * currentSessions(sink.table(), ["user"]);
+ */
+export function currentSessions(updates: pl.DataFrame, keys: string[]): pl.DataFrame {
+  if (updates.height === 0) return updates;
+  for (const c of [...keys, "session_start", "session_end", "batch_id"]) requireColumn(updates, c, "currentSessions");
+  const rows = updates.withRowIndex(ROW).sort("batch_id", true).toRecords();
+  const keptByKey = new Map<string, [number, number][]>();
+  const kept: number[] = [];
+  for (const r of rows) {
+    const key = JSON.stringify(keys.map((k) => { const v: unknown = r[k]; return v instanceof Date ? v.getTime() : v === null ? null : String(v); }));
+    const start = (r.session_start as unknown as Date).getTime(), end = (r.session_end as unknown as Date).getTime();
+    const held = keptByKey.get(key) ?? [];
+    if (held.some(([s, e]) => s <= end && start <= e)) continue;
+    held.push([start, end]);
+    keptByKey.set(key, held);
+    kept.push(Number(r[ROW]));
+  }
+  return updates.withRowIndex(ROW).filter(pl.col(ROW).isIn(kept)).drop(ROW);
+}
+
+const ROW = "__row";
+
 export function isSessionWindowSpec(value: unknown): value is SessionWindowSpec {
   return typeof value === "object" && value !== null && (value as SessionWindowSpec).kind === "sessionWindow";
 }

@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
-import { Agg, MemoryStreamSink, MemoryStreamSource, readStream, sessionWindow, window, type OutputMode } from "../../lib/stream";
-import { at, msOf, rng, runToEnd, shuffleIntoBatches } from "./stream-fixtures";
+import { Agg, currentSessions, MemoryStreamSink, MemoryStreamSource, readStream, sessionWindow, window, type OutputMode } from "../../lib/stream";
+import { at, rng, runToEnd, shuffleIntoBatches } from "./stream-fixtures";
 import { assertResumes, indexed, writeFileStream } from "./stream-restart";
 import { expectRows, rowsOf, seconds, SparkLikeRun } from "./stream-spark-harness";
 
@@ -28,17 +28,6 @@ const sessionQuery = () => readStream(new MemoryStreamSource("in")).withWatermar
 const sessions = (frame: pl.DataFrame): string[] => frame.height === 0 ? [] : rowsOf(frame.withColumns(
   pl.col("session_start").cast(pl.Int64).div(1000).cast(pl.Int64).alias("s"), pl.col("session_end").cast(pl.Int64).div(1000).cast(pl.Int64).alias("e"),
 ).withColumns(pl.col("e").sub(pl.col("s")).alias("d")), ["sessionId", "s", "e", "d", "numEvents"]);
-
-/** The current sessions in an update-mode output: per key, the rows no later row (higher batch_id) overlaps. */
-function currentSessions(updates: pl.DataFrame, keys: string[]): pl.DataFrame {
-  const indexedRows = updates.withRowIndex("__row").sort("batch_id", true);
-  const kept: Record<string, unknown>[] = [];
-  for (const r of indexedRows.toRecords()) {
-    const overlaps = kept.some((k) => keys.every((c) => k[c] === r[c]) && msOf(k.session_start) <= msOf(r.session_end) && msOf(r.session_start) <= msOf(k.session_end));
-    if (!overlaps) kept.push(r);
-  }
-  return indexedRows.filter(pl.col("__row").isIn(kept.map((k) => Number(k.__row)))).drop("__row");
-}
 
 describe("sessionWindow", function () {
   this.timeout(120_000);
