@@ -86,6 +86,19 @@ describe("sessionWindow", function () {
     assert.deepEqual(sessions(currentSessions(updates, ["sessionId"])), sessions(runs.complete.outputs.at(-1)!));
   });
 
+  it("currentSessions keeps per key (null included) the rows no later batch overlaps, and names a missing column", () => {
+    const t = (s: number) => new Date(s * 1000);
+    const updates = pl.DataFrame({
+      user: pl.Series("user", ["a", "a", "a", null, null, "b"], pl.Utf8),
+      session_start: pl.Series("session_start", [t(0), t(20), t(0), t(0), t(50), t(0)], pl.Datetime("ms")),
+      session_end: pl.Series("session_end", [t(10), t(30), t(30), t(10), t(60), t(10)], pl.Datetime("ms")),
+      n: [1, 1, 3, 1, 1, 1],
+      batch_id: pl.Series("batch_id", [0, 0, 1, 0, 1, 0], pl.Int64),
+    });
+    assert.deepEqual(rowsOf(currentSessions(updates, ["user"]), ["user", "session_start", "n"]), expectRows(["a", 0, 3], [null, 0, 1], [null, 50, 1], ["b", 0, 1]));
+    assert.throws(() => currentSessions(updates.drop("batch_id"), ["user"]), (e: unknown) => isStreamlabError(e, "QUERY") && /currentSessions: column "batch_id" does not exist/.test(e.message));
+  });
+
   for (const mode of ["append", "update"] as const) {
     it(`${mode}: equals sessions computed over all rows at once, on out-of-order data`, async () => {
       const rand = rng(mode === "append" ? 8 : 9);
