@@ -1,11 +1,20 @@
 import pl from "nodejs-polars";
+import { QueryError } from "../errors";
 import { aggValueExprs, partialExprs, type Aggregation } from "./aggregate";
+import { EVENT_MS } from "./time";
 import type { OutputMode } from "./types";
+import { assignWindows, WINDOW_END_MS, WINDOW_START_MS, type WindowSpec } from "./window";
 
 /** A second aggregation over the first's output (`groupBy(...).agg(...).groupBy(...).agg(...)`). */
 export interface ChainedPlan {
   readonly keys: string[];
   readonly aggs: Record<string, Aggregation>;
+  /**
+   * A coarser window over the first one's windows (`window("window", "1 minute")`, Spark's
+   * `window(window_time(window), ...)`): a first-level window belongs to the windows holding its
+   * last instant, `window_end - 1 ms`.
+   */
+  readonly window?: WindowSpec;
 }
 
 /** Internal: a hash of a row's second-level key, to find the groups a change touches (null keys included). */
@@ -40,12 +49,33 @@ export class ChainedAggregation {
   /**
    * @param firstKeys the first stage's group columns in its output (keys, and `window_start` when windowed)
    */
+  private readonly identity: string[];
+  private readonly sortBy: string[];
+  private readonly lastInstant = pl.col("window_end").cast(pl.Int64).sub(1).cast(pl.Float64).alias(EVENT_MS);
+
   constructor(private readonly firstKeys: string[], readonly plan: ChainedPlan) {
     this.aggs = Object.entries(plan.aggs);
     this.partial = partialExprs(this.aggs);
-    this.by = plan.keys.length > 0 ? plan.keys : [GROUP_ALL];
-    this.output = [...plan.keys.map((k) => pl.col(k)), ...aggValueExprs(this.aggs)];
-    this.windowed = plan.keys.includes("window_start") || plan.keys.includes("window_end");
+    const w = plan.window;
+    this.by = [...plan.keys, ...(w ? [WINDOW_START_MS] : [])];
+    if (this.by.length === 0) this.by.push(GROUP_ALL);
+    // A first-level row sits in the table once per coarse window it belongs to (several when sliding).
+    this.identity = [...firstKeys, ...(w ? [WINDOW_START_MS] : [])];
+    const bounds = w ? [pl.col(WINDOW_START_MS).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_start"), pl.col(WINDOW_START_MS).add(w.sizeMs).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_end")] : [];
+    this.output = [...plan.keys.map((k) => pl.col(k)), ...bounds, ...aggValueExprs(this.aggs)];
+    this.sortBy = [...plan.keys, ...(w ? ["window_start"] : [])];
+    this.windowed = w !== undefined || plan.keys.includes("window_start") || plan.keys.includes("window_end");
+  }
+
+  /** With a coarser window: each first-level row once per coarse window holding its window's last instant. */
+  private assign(rows: pl.DataFrame): pl.DataFrame {
+    const w = this.plan.window;
+    if (w === undefined || rows.height === 0) return rows;
+    const dtype = rows.schema["window_end"] as unknown as { variant?: string; timeUnit?: string };
+    if (dtype.variant !== "Datetime" || dtype.timeUnit !== "ms") {
+      throw new QueryError(`window("window", ...) after an aggregation needs its window bounds as Datetime("ms"); "window_end" is ${String(rows.schema["window_end"])}: group by "window_start" instead.`);
+    }
+    return assignWindows(rows.withColumns(this.lastInstant), w).drop([EVENT_MS, WINDOW_END_MS]);
   }
 
   /** First-level rows held. */
@@ -61,11 +91,11 @@ export class ChainedAggregation {
   process(changes: pl.DataFrame, finals: pl.DataFrame, mode: OutputMode, watermarkMs: number): pl.DataFrame {
     let touched: pl.DataFrame | null = null;
     if (changes.height > 0) {
-      const keyed = this.withKey(changes);
+      const keyed = this.withKey(this.assign(changes));
       touched = keyed.select(K2).unique();
       const all = this.table === null || this.table.height === 0 ? keyed : pl.concat([this.table, keyed], { how: "diagonalRelaxed" });
       // The latest row per first-level group (a change comes after the row it replaces).
-      this.table = all.unique({ subset: this.firstKeys, keep: "last", maintainOrder: true });
+      this.table = all.unique({ subset: this.identity, keep: "last", maintainOrder: true });
     }
     if (this.table === null) return pl.DataFrame({});
     if (mode === "complete") return this.aggregate(this.table);
@@ -98,6 +128,12 @@ export class ChainedAggregation {
   private splitFinal(table: pl.DataFrame, finals: pl.DataFrame, watermarkMs: number): { rows: pl.DataFrame; rest: pl.DataFrame } | null {
     if (table.height === 0) return null;
     if (watermarkMs === Infinity) return { rows: table, rest: table.head(0) };
+    if (this.plan.window) {
+      // A coarse window is final once it ends: every first-level window in it has ended by then.
+      const isFinal = pl.col(WINDOW_START_MS).add(this.plan.window.sizeMs).lessThanEquals(pl.lit(watermarkMs));
+      const rows = table.filter(isFinal);
+      return rows.height === 0 ? null : { rows, rest: table.filter(isFinal.not()) };
+    }
     if (!this.windowed || finals.height === 0) return null;
     const groups = this.withKey(finals).select(K2).unique();
     const rows = table.join(groups, { on: K2, how: "semi" });
@@ -105,14 +141,14 @@ export class ChainedAggregation {
   }
 
   private withKey(rows: pl.DataFrame): pl.DataFrame {
-    const keys = this.plan.keys.length > 0 ? rows.select(...this.plan.keys) : rows.select(pl.lit(1).alias(GROUP_ALL));
+    const keys = this.by[0] !== GROUP_ALL ? rows.select(...this.by) : rows.select(pl.lit(1).alias(GROUP_ALL));
     return rows.withColumns(keys.hashRows(...SEEDS).alias(K2));
   }
 
   /** The second aggregation over some first-level rows, one row per second-level group. */
   private aggregate(rows: pl.DataFrame): pl.DataFrame {
-    const input = this.plan.keys.length === 0 ? rows.withColumns(pl.lit(1).alias(GROUP_ALL)) : rows;
+    const input = this.by[0] === GROUP_ALL ? rows.withColumns(pl.lit(1).alias(GROUP_ALL)) : rows;
     const frame = input.groupBy(this.by).agg(...this.partial).select(...this.output);
-    return this.plan.keys.length > 0 && frame.height > 1 ? frame.sort(this.plan.keys) : frame;
+    return this.sortBy.length > 0 && frame.height > 1 ? frame.sort(this.sortBy) : frame;
   }
 }

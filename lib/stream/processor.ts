@@ -218,8 +218,8 @@ export function checkMode(plan: QueryPlan, mode: OutputMode): void {
   const st = plan.stateful;
   if (st === undefined && mode === "complete") throw new QueryError('complete mode needs an aggregation (groupBy(...).agg(...)); use "append" for a pass-through query.');
   if (st?.kind === "join" && mode === "complete") throw new QueryError('a stream-stream join supports "append" (or "update", the same for joins), not "complete": join rows never change.');
-  if (plan.chained && mode === "append" && !plan.chained.keys.some((k) => k === "window_start" || k === "window_end")) {
-    throw new QueryError('append mode emits a group once it is final; the second aggregation of a chain is final only when it keeps the first one\'s window: add "window_start" (or "window_end") to its groupBy, or use mode "update"/"complete".');
+  if (plan.chained && mode === "append" && !plan.chained.window && !plan.chained.keys.some((k) => k === "window_start" || k === "window_end")) {
+    throw new QueryError('append mode emits a group once it is final; the second aggregation of a chain is final only when it keeps the first one\'s window: add "window_start" (or window("window", size)) to its groupBy, or use mode "update"/"complete".');
   }
   if (st?.kind === "aggregate" && mode === "append") {
     const input = plan.inputs[0];

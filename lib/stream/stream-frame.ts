@@ -103,7 +103,8 @@ export class StreamFrame {
   /**
    * Groups by keys and at most one event-time {@link window} or {@link sessionWindow}; follow with
    * `.agg({...})`. After an aggregation, groups its output rows instead (a chained aggregation,
-   * computed over the first one's latest row per group; keys: columns of that output).
+   * computed over the first one's latest row per group; keys: columns of that output, and at most
+   * `window("window", size, slide?)`, a coarser window over the first one's windows).
    *
    * @example
    * .groupBy(pl.col("ride_id"), window("timestamp", "15 seconds", "5 seconds"))
@@ -134,12 +135,20 @@ export class StreamFrame {
       throw new QueryError(`groupBy after ${why} is not supported: a second aggregation can follow one groupBy(...).agg(...) with keys and at most a window.`);
     }
     if (this.plan.after.length > 0) throw new QueryError(`groupBy after ${this.plan.after.map((s) => s.describe).join(", ")}: a second aggregation takes the first one's rows as they are; filter or derive columns before the first groupBy.`);
-    if (keys.some((k) => isWindowSpec(k) || isSessionWindowSpec(k))) throw new OptionError("groupBy", "window", 'a second aggregation groups the first one\'s rows, which have a window already: group by "window_start" or "window_end"');
-    const names = keys.map((k, i) => columnName(k as string | pl.Expr, `groupBy[${i}]`));
+    if (keys.some(isSessionWindowSpec)) throw new OptionError("groupBy", "sessionWindow", "a second aggregation groups the first one's windows: a sessionWindow over them is not supported");
+    const windows = keys.filter(isWindowSpec);
+    const names = keys.filter((k) => !isWindowSpec(k)).map((k, i) => columnName(k as string | pl.Expr, `groupBy[${i}]`));
     const columns = [...st.keys, ...(st.window ? ["window_start", "window_end"] : []), ...Object.keys(st.aggs)];
     const missing = names.filter((n) => !columns.includes(n));
     if (missing.length > 0) throw new OptionError("groupBy", missing, `expected columns of the first aggregation's output: ${columns.map((c) => `"${c}"`).join(", ")}`);
-    return new GroupedStream(this.plan, names, undefined, undefined, columns);
+    const [coarse] = windows;
+    if (coarse !== undefined) {
+      if (windows.length > 1 || !st.window || coarse.column !== "window") {
+        throw new OptionError("groupBy", coarse.column, !st.window ? "a window over the first aggregation's output needs a windowed first aggregation" : 'at most one window, on the first aggregation\'s windows: window("window", size, slide?) (each first-level window goes where its last instant falls, as Spark\'s window_time)');
+      }
+      if (names.includes("window_start") || names.includes("window_end")) throw new OptionError("groupBy", names, 'either window("window", ...) or the first window\'s "window_start"/"window_end", not both');
+    }
+    return new GroupedStream(this.plan, names, coarse, undefined, columns);
   }
 
   /**
@@ -286,7 +295,7 @@ export class GroupedStream {
       for (const [name, a] of Object.entries(parsed)) {
         if (a.column !== null && !this.chainedFrom.includes(a.column)) throw new OptionError(`agg.${name}`, a.column, `expected a column of the first aggregation's output: ${this.chainedFrom.map((c) => `"${c}"`).join(", ")}`);
       }
-      return new StreamFrame({ ...this.plan, chained: { keys: this.keys, aggs: parsed } });
+      return new StreamFrame({ ...this.plan, chained: { keys: this.keys, aggs: parsed, ...(this.window ? { window: this.window } : {}) } });
     }
     return new StreamFrame({ ...this.plan, stateful: { kind: "aggregate", keys: this.keys, window: this.window, aggs: parsed, ...(this.session ? { session: this.session } : {}) } });
   }
