@@ -10,7 +10,8 @@ import * as path from "node:path";
 import pl from "nodejs-polars";
 import { replay } from "../../lib/replay/replay";
 import { FileSink } from "../../lib/sinks/files";
-import { fileStreamSource, parquetSink, readParquetOutput, readStream, type StreamFrame } from "../../lib/stream";
+import { Agg, fileStreamSource, parquetSink, readParquetOutput, readStream, sessionWindow, type StreamFrame } from "../../lib/stream";
+import { batchSessions } from "../helpers/sessions";
 
 /** What the replay wrote for one table, as one frame. */
 function replayed(input: string, table: string): pl.DataFrame {
@@ -72,6 +73,15 @@ const START = "2020-01-01T00:00:00Z";
     assert.equal(out.height, locations.height);
     assert.ok(sorted(out).frameEqual(sorted(want), true), "equals the batch left join");
     assert.ok(out.getColumn("acc_rows").nullCount() > 0 && out.getColumn("acc_rows").nullCount() < out.height, "some rides matched, some not");
+  });
+
+  it("sessionWindow: per ride, GPS fixes no more than 5 s apart, equal to sessions cut in batch, across a stop and resume", async () => {
+    const out = await runToParquet("sessions", () => readStream(source("locations")).withWatermark("timestamp", "10 seconds")
+      .groupBy("uuid", sessionWindow("timestamp", "5 seconds")).agg({ fixes: pl.len(), top_speed: Agg.max("speed") }));
+    const want = batchSessions(locations.select("uuid", "timestamp").toRecords().map((r) => ({ key: r.uuid as string, ms: msOf(r.timestamp), value: 0 })), 5000);
+    assert.ok(want.length > 35, "rides pause: more sessions than rides");
+    const rows = out.sort(["uuid", "session_start"]).toRecords().map((r) => [r.uuid, msOf(r.session_start) / 1000, msOf(r.session_end) / 1000, Number(r.fixes)]);
+    assert.deepEqual(rows, want.sort((a, b) => a[0].localeCompare(b[0]) || a[1] - b[1]).map((w) => w.slice(0, 4)));
   });
 
   for (const how of ["leftSemi", "leftAnti"] as const) {

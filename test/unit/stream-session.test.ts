@@ -15,6 +15,7 @@ import { isStreamlabError } from "../../lib/errors";
 import { Agg, currentSessions, MemoryStreamSink, MemoryStreamSource, readStream, sessionWindow, window, type OutputMode } from "../../lib/stream";
 import { at, rng, runToEnd, shuffleIntoBatches } from "./stream-fixtures";
 import { assertResumes, indexed, writeFileStream } from "./stream-restart";
+import { batchSessions } from "../helpers/sessions";
 import { expectRows, rowsOf, seconds, SparkLikeRun } from "./stream-spark-harness";
 
 const lines = (rows: [string, number][]) => pl.DataFrame({ value: rows.map((r) => r[0]), eventTime: seconds("eventTime", rows.map((r) => r[1])) });
@@ -111,19 +112,7 @@ describe("sessionWindow", function () {
       const q = await runToEnd(readStream(src).withWatermark("timestamp", "5 seconds").groupBy("user", sessionWindow("timestamp", "6 seconds"))
         .agg({ n: pl.len(), total: Agg.sum("v") }).writeStream({ mode, sinks: [sink], trigger: "once", batchPerPartition: true }));
       assert.equal(q.totals.rowsDroppedByWatermark, 0);
-      // Batch answer: per user, sorted by time, a new session when the gap to the last row exceeds 6 s.
-      const want: unknown[][] = [];
-      for (const user of ["a", "b", "c", "d"]) {
-        const ts = rows.filter((r) => r.user === user).sort((x, y) => x.t - y.t);
-        let cur: { s: number; last: number; n: number; total: number } | null = null;
-        for (const r of ts) {
-          const ms = at(r.t).getTime();
-          if (cur !== null && ms - cur.last <= 6000) { cur.last = ms; cur.n++; cur.total += r.v; continue; }
-          if (cur !== null) want.push([user, cur.s / 1000, (cur.last + 6000) / 1000, cur.n, cur.total]);
-          cur = { s: ms, last: ms, n: 1, total: r.v };
-        }
-        if (cur !== null) want.push([user, cur.s / 1000, (cur.last + 6000) / 1000, cur.n, cur.total]);
-      }
+      const want = batchSessions(rows.map((r) => ({ key: r.user, ms: at(r.t).getTime(), value: r.v })), 6000);
       assert.ok(want.length > 12, "several sessions per user");
       const got = mode === "append" ? sink.table() : currentSessions(sink.table(), ["user"]);
       assert.deepEqual(rowsOf(got, ["user", "session_start", "session_end", "n", "total"]), expectRows(...want));
