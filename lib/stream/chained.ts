@@ -19,6 +19,8 @@ export interface ChainedPlan {
 
 /** Internal: a hash of a row's second-level key, to find the groups a change touches (null keys included). */
 const K2 = "__chained_key";
+/** Internal: a hash of a row's first-level identity, to find the row a change replaces. */
+const ID = "__chained_id";
 const GROUP_ALL = "__group_all";
 /** Fixed seeds: the same key hashes alike in every batch and after a restart. */
 const SEEDS = [0x5eed, 0x1, 0x2, 0x3] as const;
@@ -41,6 +43,8 @@ export class ChainedAggregation {
   private table: pl.DataFrame | null = null;
   private readonly aggs: [string, Aggregation][];
   private readonly partial: pl.Expr[];
+  /** The partials of a group without rows. */
+  private readonly noRows: pl.Expr[];
   private readonly output: pl.Expr[];
   private readonly by: string[];
   /** The second-level key keeps the first's window: its groups become final with it. */
@@ -56,6 +60,12 @@ export class ChainedAggregation {
   constructor(private readonly firstKeys: string[], readonly plan: ChainedPlan) {
     this.aggs = Object.entries(plan.aggs);
     this.partial = partialExprs(this.aggs);
+    this.noRows = this.aggs.flatMap(([, a], i) => [
+      pl.lit(0).cast(pl.Int64).alias(`__c${i}`),
+      ...(a.fn === "mean" || a.fn === "sum" ? [pl.lit(null).cast(pl.Float64).alias(`__s${i}`)] : []),
+      ...(a.fn === "min" ? [pl.lit(null).alias(`__min${i}`)] : []),
+      ...(a.fn === "max" ? [pl.lit(null).alias(`__max${i}`)] : []),
+    ]);
     const w = plan.window;
     this.by = [...plan.keys, ...(w ? [WINDOW_START_MS] : [])];
     if (this.by.length === 0) this.by.push(GROUP_ALL);
@@ -92,7 +102,11 @@ export class ChainedAggregation {
     let touched: pl.DataFrame | null = null;
     if (changes.height > 0) {
       const keyed = this.withKey(this.assign(changes));
-      touched = keyed.select(K2).unique();
+      // The groups touched: those of the new values, and those of the rows they replace (a row whose
+      // second-level key is a first-level value moves between groups).
+      const replaced = this.table === null || this.table.height === 0 ? null : this.table.join(keyed.select(ID), { on: ID, how: "semi" });
+      const groups = this.by[0] === GROUP_ALL ? [K2] : [...this.by, K2];
+      touched = (replaced === null ? keyed.select(...groups) : pl.concat([replaced.select(...groups), keyed.select(...groups)], { how: "diagonalRelaxed" })).unique({ subset: [K2] });
       const all = this.table === null || this.table.height === 0 ? keyed : pl.concat([this.table, keyed], { how: "diagonalRelaxed" });
       // The latest row per first-level group (a change comes after the row it replaces).
       this.table = all.unique({ subset: this.identity, keep: "last", maintainOrder: true });
@@ -105,7 +119,12 @@ export class ChainedAggregation {
       this.table = final.rest;
       return this.aggregate(final.rows);
     }
-    const out = this.aggregate(touched === null ? this.table.head(0) : this.table.join(touched, { on: K2, how: "semi" }));
+    let out = this.aggregate(touched === null ? this.table.head(0) : this.table.join(touched.select(K2), { on: K2, how: "semi" }));
+    if (touched !== null && this.by[0] !== GROUP_ALL) {
+      // A group whose rows all moved to others is emitted once more, empty: counts 0, values null.
+      const emptied = touched.join(this.table.select(K2), { on: K2, how: "anti" });
+      if (emptied.height > 0) out = pl.concat([out, emptied.withColumns(...this.noRows).select(...this.output)], { how: "diagonalRelaxed" });
+    }
     if (final !== null) this.table = final.rest;
     return out;
   }
@@ -142,7 +161,7 @@ export class ChainedAggregation {
 
   private withKey(rows: pl.DataFrame): pl.DataFrame {
     const keys = this.by[0] !== GROUP_ALL ? rows.select(...this.by) : rows.select(pl.lit(1).alias(GROUP_ALL));
-    return rows.withColumns(keys.hashRows(...SEEDS).alias(K2));
+    return rows.withColumns(keys.hashRows(...SEEDS).alias(K2), rows.select(...this.identity).hashRows(...SEEDS).alias(ID));
   }
 
   /** The second aggregation over some first-level rows, one row per second-level group. */

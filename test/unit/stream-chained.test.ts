@@ -133,6 +133,24 @@ describe("chained aggregations", function () {
     assert.deepEqual(b1, [{ rides: 2, mean_of_means: 27.5, top: 40 }], "(15 + 40) / 2: a's old mean 10 is replaced, not added");
   });
 
+  it("update: a second key that is a first-level value (a histogram of window sizes): a row moving between groups updates both, an emptied group comes out with count 0", async () => {
+    const src = new MemoryStreamSource("locations");
+    src.push(rideFrame([{ ride_id: "a", t: 1, speed: 1 }, { ride_id: "b", t: 2, speed: 1 }]), 0);
+    src.push(rideFrame([{ ride_id: "a", t: 3, speed: 1 }, { ride_id: "b", t: 4, speed: 1 }]), 1); // both windows: 1 row → 2 rows
+    src.push(rideFrame([{ ride_id: "c", t: 5, speed: 1 }]), 2);
+    src.end();
+    const sink = new MemoryStreamSink();
+    await runToEnd(readStream(src).withWatermark("timestamp", "5 seconds")
+      .groupBy("ride_id", window("timestamp", "10 seconds")).agg({ n: pl.len(), top: Agg.max("speed") })
+      .groupBy("n").agg({ windows: pl.len(), mean_top: Agg.mean("top") })
+      .writeStream({ mode: "update", sinks: [sink], trigger: "once", batchPerPartition: true }));
+    const batches = sink.outputs.map((o) => rowsOf(o.frame, ["n", "windows", "mean_top"]));
+    assert.deepEqual(batches[0], expectRows([1, 2, 1]));
+    assert.deepEqual(batches[1], expectRows([1, 0, null], [2, 2, 1]), "group n=1 lost both windows");
+    assert.deepEqual(batches[2], expectRows([1, 1, 1]));
+    assert.deepEqual(rowsOf(sink.latest(["n"]), ["n", "windows"]), expectRows([1, 1], [2, 2]));
+  });
+
   it("update: a second key without the window (per ride, the best window mean so far) keeps every window's latest value", async () => {
     const rand = rng(7);
     const rows = generateRows(rand, 4, 80, 1);
