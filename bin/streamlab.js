@@ -11,4 +11,4 @@ try {
   }
   throw e;
 }
-cli.main(process.argv).then((code) => process.exit(code ?? 0));
+cli.run(process.argv);

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   "BAD_OPTION",
   // dataset input
   "BAD_PARQUET",
+  // a JSON or CSV input file that cannot be parsed
+  "BAD_FILE",
   "BAD_PARTITION",
   "STRAY_FILE",
   "MISSING_COLUMN",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Jupyter for streamlab's notebooks, installed by the project itself. See the README, "Notebooks".
+# Jupyter for streamlab's notebooks, installed by the project itself. See docs/notebooks.md.
 #
 #   bash scripts/jupyter.sh setup                 Python env + tslab kernelspec + "streamlab" import link
 #   bash scripts/jupyter.sh lab [ARGS…]           setup, then JupyterLab in notebooks/
@@ -159,7 +159,7 @@ run_notebooks() {
   done
   mkdir -p "$out"
   out=$(cd "$out" && pwd)
-  # Headless runs must end on their own: notebooks read these (README, "Notebooks": parameters).
+  # Headless runs must end on their own: notebooks read these (docs/notebooks.md, "Parameters").
   export STREAMLAB_HEADLESS=1
   export STREAMLAB_TIME_LIMIT=${STREAMLAB_TIME_LIMIT:-5 minutes}
   local failed=0 nb name log

@@ -2,7 +2,7 @@
  * streamlab's replay as a child process of the bench (sections 1, 2 and 4).
  *
  *   tsx bench/ours/replay.ts --data DIR --speed 1|10|max --sink files|kafka [--out DIR]
- *       [--bootstrap H:P --topic-prefix P] [--start ISO] [--schedule partition|row]
+ *       [--bootstrap H:P --topic-prefix P] [--client platformatic|kafkajs] [--start ISO] [--schedule partition|row]
  */
 import { args, main } from "./args";
 
@@ -17,8 +17,7 @@ main(async () => {
   if (a.sink === "files") {
     sink = new lib.FileSink({ out: a.out });
   } else if (a.sink === "kafka") {
-
-    sink = new lib.KafkaSink({ bootstrap: a.bootstrap, topicPrefix: a["topic-prefix"], partitions: Number(a.partitions ?? 3) });
+    sink = new lib.KafkaSink({ bootstrap: a.bootstrap, topicPrefix: a["topic-prefix"], partitions: Number(a.partitions ?? 3), ...(a.client ? { client: a.client } : {}) });
   } else {
     throw new Error(`unknown sink ${a.sink}`);
   }

@@ -17,13 +17,17 @@ import { fmt } from "../lib/stats";
 
 type Parts = Omit<Section, "id" | "title" | "seconds">;
 
+export const PUBLISH_TARGET = "≥ 1× the Java producer";
+
 interface Measured { name: string; rows: number; seconds: number; note?: string }
 
 export async function publishSection(ctx: Ctx): Promise<Parts> {
   await requireBroker();
   const k = ctx.p.kafka;
   const base = await ctx.data("publish base", ctx.p.publish.base);
-  const ds = await ctx.expand("publish", base, ctx.p.publish.copies, ctx.p.publish.loops);
+  // The course's layout, one file per ride per partition (an expanded copy has one file per partition,
+  // which would hide the per-file costs of reading it).
+  const ds = ctx.p.publish.copies === 1 && ctx.p.publish.loops === 1 ? base : await ctx.expand("publish", base, ctx.p.publish.copies, ctx.p.publish.loops);
   const total = ds.rows.locations + ds.rows.accelerations;
   const notMeasured: string[] = [];
   const measured: Measured[] = [];
@@ -50,12 +54,16 @@ export async function publishSection(ctx: Ctx): Promise<Parts> {
     }
   };
 
-  await run("streamlab (replay --speed max → KafkaSink)", async () => {
-    const prefix = ctx.prefix("PO");
-    await createTopics([`${prefix}-locations`, `${prefix}-accelerations`], k.partitions);
-    const r = await ctx.ours("streamlab replay --speed max → Kafka", "replay.ts", ["--data", ds.dir, "--speed", "max", "--sink", "kafka", "--topic-prefix", prefix, "--bootstrap", BOOTSTRAP, "--start", ctx.p.start]);
-    return { name: "streamlab (replay --speed max → KafkaSink, kafkajs)", rows: r.rows, seconds: r.wallMs / 1000, note: "a producer per table, a connection per partition, one send per release; idempotent, acks=all" };
-  });
+  // Both producer clients behind KafkaProducer (lib/kafka/senders.ts): the default first.
+  for (const client of ["platformatic", "kafkajs"] as const) {
+    await run(`streamlab (replay --speed max → KafkaSink, ${client})`, async () => {
+      const prefix = ctx.prefix(client === "kafkajs" ? "POJ" : "PO");
+      await createTopics([`${prefix}-locations`, `${prefix}-accelerations`], k.partitions);
+      const r = await ctx.ours(`streamlab replay --speed max → Kafka (${client})`, "replay.ts", ["--data", ds.dir, "--speed", "max", "--sink", "kafka", "--topic-prefix", prefix, "--bootstrap", BOOTSTRAP, "--start", ctx.p.start, "--client", client]);
+      const name = `streamlab (replay --speed max → KafkaSink, ${client === "platformatic" ? "@platformatic/kafka, the default" : "kafkajs"})`;
+      return { name, rows: r.rows, seconds: r.wallMs / 1000, note: "a producer per table, a connection per partition, one send per release; idempotent, acks=all" };
+    });
+  }
   await run("course producer (kafka-python)", async () => {
     const prefix = ctx.prefix("PC");
     await createTopics([`${prefix}-locations`, `${prefix}-accelerations`], k.partitions);
@@ -93,18 +101,18 @@ export async function publishSection(ctx: Ctx): Promise<Parts> {
   });
 
   const java = measured.find((m) => m.name.startsWith("Java"));
-  const ours = measured.find((m) => m.name.startsWith("streamlab"));
+  const ours = measured.find((m) => m.name.startsWith("streamlab")); // the default client
   const mb = (m: Measured) => (m.rows * avgBytes) / m.seconds / 1_048_576;
   const rows: Value[][] = measured.map((m) => [m.name, fmt.int(m.rows), round(m.seconds, 2), fmt.rate(m.rows / m.seconds), avgBytes ? fmt.mb(mb(m)) : null, java ? fmt.x(m.rows / m.seconds / (java.rows / java.seconds)) : null, m.note ?? ""]);
   const ratio = ours && java ? ours.rows / ours.seconds / (java.rows / java.seconds) : null;
   writeFileSync(path.join(dir, "done"), "");
   return {
-    target: "≥ 0.5× the Java producer",
-    met: ratio === null ? null : ratio >= 0.5,
+    target: PUBLISH_TARGET,
+    met: ratio === null ? null : ratio >= 1,
     verdict: ratio === null ? `${!ours ? "streamlab" : "Java"} not measured (see below)` : `streamlab ${fmt.rate(ours!.rows / ours!.seconds)} rows/s = ${fmt.x(ratio)} Java's ${fmt.rate(java!.rows / java!.seconds)} rows/s`,
     tables: [{ columns: ["producer", "records", "seconds", "rows/s", "MiB/s", "vs Java", "how"], rows }],
     notes: [
-      `${total.toLocaleString("en-US")} records (${ds.rows.locations.toLocaleString("en-US")} locations + ${ds.rows.accelerations.toLocaleString("en-US")} accelerations), average JSON value ${Math.round(avgBytes)} bytes; topics with ${k.partitions} partitions; every producer: acks=${k.acks}, idempotence on, batch.size=${k.batchSize}, linger.ms=${k.lingerMs} (kafkajs has no linger/batch.size: it sends each released batch as one request).`,
+      `${total.toLocaleString("en-US")} records (${ds.rows.locations.toLocaleString("en-US")} locations + ${ds.rows.accelerations.toLocaleString("en-US")} accelerations) in ${ds.files.toLocaleString("en-US")} files, average JSON value ${Math.round(avgBytes)} bytes; topics with ${k.partitions} partitions; every producer: acks=${k.acks}, idempotence on, batch.size=${k.batchSize}, linger.ms=${k.lingerMs} (streamlab has no linger/batch.size: it sends each released batch as one request per connection).`,
       "Times exclude process start-up and connecting, except kcat's (whole process). MiB/s counts message values only.",
     ],
     notMeasured, raw,

@@ -11,6 +11,8 @@ import { fmt } from "../lib/stats";
 
 type Parts = Omit<Section, "id" | "title" | "seconds">;
 
+export const REPLAY_TARGET = "our p99 ≤ 1 ms (speeds 1 and 10, both sinks)";
+
 export async function replaySection(ctx: Ctx): Promise<Parts> {
   const rows: Value[][] = [];
   const notMeasured: string[] = [];
@@ -49,11 +51,12 @@ export async function replaySection(ctx: Ctx): Promise<Parts> {
     }
   }
   const worst = oursP99.length ? Math.max(...oursP99) : null;
-  const met = worst === null ? null : worst < 2 && !oursMissing;
-  notes.push("Lateness is taken when the wait for a release ends, before its write, in both implementations (a write that overruns shows up as lateness of the next release: with Kafka, the second table's batch due at the same moment waits for the first one's acknowledgement).");
+  const met = worst === null ? null : worst <= 1 && !oursMissing;
+  notes.push("Lateness is taken when the wait for a release ends, before its write, in both implementations (a write that overruns shows up as lateness of the next release). streamlab sends each table on its own producer, so one table's acknowledgement never delays the other's release.");
+  notes.push("The target holds on an idle machine; the bench runs nothing else meanwhile, but a busy machine (CI, other jobs) shows up in these figures.");
   notes.push("Percentiles: streamlab from its HDR histogram (3 significant digits), the course's from the exact list; with one release per table and partition a run has few releases, so p99 is close to the maximum.");
   return {
-    target: "our p99 < 2 ms",
+    target: REPLAY_TARGET,
     met,
     verdict: worst === null ? "streamlab not measured" : `streamlab's worst p99 ${fmt.ms(worst)} ms over the ${oursP99.length} runs${oursMissing ? " (some runs not measured)" : ""}`,
     tables: [{ columns: ["speed", "sink", "replay", "rows/s due", "releases", "p50 ms", "p99 ms", "max ms", "rows"], rows }],

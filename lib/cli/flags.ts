@@ -10,7 +10,7 @@
  * - Ctrl-C (and SIGTERM) as an AbortSignal (`withInterrupt`).
  */
 import { Option, type Command } from "commander";
-import { OptionError } from "../errors";
+import { isStreamlabError, OptionError } from "../errors";
 import { KAFKA_PRESETS, type KafkaOptions } from "../kafka/options";
 import type { KafkaPreset } from "../kafka/types";
 
@@ -97,17 +97,22 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM"] as const;
 /**
  * Runs `task` with an AbortSignal that Ctrl-C (SIGINT) or SIGTERM aborts, so a long run stops
  * cleanly instead of killing the process; the handlers are removed on every path (success, error,
- * abort). A command that was stopped prints its summary, then throws AbortedError (exit code 130).
+ * abort). A command that was stopped prints its summary, then throws AbortedError; this notes the
+ * signal on it (`context.signal`), so the CLI exits with 130 after Ctrl-C and 143 after SIGTERM.
  *
  * @example
  * await withInterrupt((signal) => generateDataset({ ...options, signal }));
  */
 export async function withInterrupt<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
   try {
     return await task(controller.signal);
+  } catch (e) {
+    const reason: unknown = controller.signal.reason;
+    if (isStreamlabError(e, "ABORTED") && controller.signal.aborted && typeof reason === "string") e.context.signal ??= reason;
+    throw e;
   } finally {
     for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   }

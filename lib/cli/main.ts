@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import { Command, CommanderError } from "commander";
 import { isStreamlabError, OptionError, StreamlabError } from "../errors";
 import * as generate from "./commands/generate";
@@ -48,7 +49,17 @@ export function formatCliError(e: StreamlabError): string {
   return lines.join("\n");
 }
 
-/** Runs the CLI; resolves to the process exit code (0 ok, 1 failure, 2 bad usage, 130 interrupted). */
+/**
+ * The exit code of a run stopped by a signal: 128 + its number, as shells report it (Ctrl-C/SIGINT
+ * 130, SIGTERM 143). `withInterrupt` notes the signal on the AbortedError; a stop without one is Ctrl-C's.
+ */
+export function stoppedExitCode(e: StreamlabError): number {
+  const signal = e.context.signal;
+  const number = typeof signal === "string" ? constants.signals[signal as NodeJS.Signals] : undefined;
+  return 128 + (number ?? constants.signals.SIGINT);
+}
+
+/** Runs the CLI; resolves to the process exit code (0 ok, 1 failure, 2 bad usage, 130 Ctrl-C, 143 SIGTERM). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   let running: Command | undefined;
@@ -61,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (caught) {
     const e = asCliError(caught, running);
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (isStreamlabError(e, "ABORTED")) return 130;
+    if (isStreamlabError(e, "ABORTED")) return stoppedExitCode(e);
     if (isStreamlabError(e)) {
       console.error(formatCliError(e));
       return e.code === "BAD_OPTION" ? 2 : 1;
@@ -69,4 +80,24 @@ export async function main(argv: string[]): Promise<number> {
     console.error(e instanceof Error ? e.stack ?? e.message : e);
     return 1;
   }
+}
+
+/**
+ * A closed stdout or stderr (the CLI piped into `head`, which exits after its lines) ends the run
+ * quietly with status 0, as `git log | head` does, instead of an unhandled EPIPE error and a stack
+ * trace. Other stream errors are thrown as before.
+ */
+export function exitQuietlyOnClosedPipe(streams: NodeJS.WritableStream[] = [process.stdout, process.stderr], exit: (code: number) => void = (code) => process.exit(code)): void {
+  for (const stream of streams) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      exit(0);
+    });
+  }
+}
+
+/** The `streamlab` command: {@link main} on the process's arguments, then exit with its code. */
+export async function run(argv: string[] = process.argv): Promise<void> {
+  exitQuietlyOnClosedPipe();
+  process.exit(await main(argv));
 }

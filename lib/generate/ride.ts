@@ -1,6 +1,6 @@
 /**
  * One simulated ride: its identity (uuid, ride_id, id, filename), where and when it drives, and
- * the rows it emits in a partition. Shapes follow the real BDD sample (README: "The dataset"):
+ * the rows it emits in a partition. Shapes follow the real BDD sample (docs/dataset.md):
  * GPS fixes on whole seconds after the ride start, accelerometer bursts sampled every ~20 ms.
  */
 import ngeohash from "ngeohash";

@@ -146,7 +146,23 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
       this.resumes.push(p.pause());
       this.pausedMidBatch.add(`${p.topic}\u0000${p.partition}`);
     }
-    this.wake(this.waiters);
+    this.wakeSoon();
+  }
+
+  private wakePending = false;
+
+  /**
+   * Wakes the readers once the messages delivered in this turn of the event loop are buffered:
+   * kafkajs hands a fetched batch over message by message in microtasks, so the readers wake once
+   * per batch (a {@link drain} then takes it whole) instead of once per message.
+   */
+  private wakeSoon(): void {
+    if (this.wakePending) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.wake(this.waiters);
+    });
   }
 
   /**
@@ -258,6 +274,35 @@ export class KafkaSubscription implements AsyncIterable<ConsumedMessage> {
         this.waiters.push(wake);
       });
     }
+  }
+
+  /**
+   * The messages buffered now (at most `max`), or, when none is, the first to arrive as {@link next}
+   * waits for it (an empty list where `next` gives undefined). A bulk reader takes a whole fetch
+   * per call instead of paying an await per message.
+   *
+   * @example
+   * for (let got = await sub.drain(); got.length > 0; got = await sub.drain(Infinity, 1000)) rows.push(...got);
+   */
+  async drain(max = Infinity, timeoutMs = Infinity, until?: () => boolean): Promise<ConsumedMessage[]> {
+    const first = await this.next(timeoutMs, until);
+    if (first === undefined) return [];
+    const rest = this.buffer.splice(0, Math.min(this.buffer.length, max - 1));
+    if (rest.length === 0) return [first];
+    const taken = new Map<string, { n: number; last: ConsumedMessage }>();
+    for (const m of rest) {
+      const key = `${m.topic}\u0000${m.partition}`;
+      const t = taken.get(key);
+      if (t === undefined) taken.set(key, { n: 1, last: m });
+      else { t.n++; t.last = m; }
+    }
+    for (const [key, { n, last }] of taken) {
+      this.buffered.set(key, (this.buffered.get(key) ?? n) - n);
+      this.positions.set(key, { topic: last.topic, partition: last.partition, offset: last.offset + 1 });
+    }
+    this.consumed += rest.length;
+    if (this.resumes.length > 0 && !this.closing) for (const resume of this.resumes.splice(0)) resume();
+    return [first, ...rest];
   }
 
   /** Messages until closed (for `for await`). */

@@ -1,11 +1,12 @@
 /**
- * kafkajs failures → {@link KafkaError} with the broker, the topic and what to do. Retry logic and
+ * Client failures (kafkajs's, @platformatic/kafka's) → {@link KafkaError} with the broker, the topic and what to do. Retry logic and
  * callers branch on `code`, never on the message.
  */
 import { KafkaError } from "../errors";
 import type { KafkaConfig } from "./types";
 
-interface KafkaJsLike { name?: string; message?: string; type?: string; code?: string; retriable?: boolean; cause?: unknown; originalError?: unknown; errors?: unknown[] }
+/** kafkajs names a broker error `type`, @platformatic/kafka `apiId`; their retry flags differ too. */
+interface KafkaJsLike { name?: string; message?: string; type?: string; apiId?: string; code?: string; retriable?: boolean; canRetry?: boolean; cause?: unknown; originalError?: unknown; errors?: unknown[] }
 
 /** The error and its causes, outermost first. */
 function chain(e: unknown): KafkaJsLike[] {
@@ -19,7 +20,7 @@ function chain(e: unknown): KafkaJsLike[] {
   return out;
 }
 
-const UNREACHABLE = /KafkaJSConnectionError|KafkaJSBrokerNotFound|No broker available|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Connection timeout|Closed connection/i;
+const UNREACHABLE = /KafkaJSConnectionError|KafkaJSBrokerNotFound|No broker available|PLT_KFK_NETWORK|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|Connection timeout|Closed connection/i;
 
 export function unreachableMessage(bootstrap: string, detail: string): string {
   return `Kafka broker ${bootstrap} is not reachable (${detail}). Check that the broker runs: for the local one \`npm run kafka:status\` / \`npm run kafka:start\`; for another cluster set KAFKA_BOOTSTRAP_SERVERS (or the bootstrap option) to its host:port.`;
@@ -31,7 +32,7 @@ export function topicMissing(topic: string, bootstrap: string, prefix?: string):
 }
 
 /**
- * Wraps any kafkajs failure in a KafkaError: BROKER_UNREACHABLE, TOPIC_MISSING, INVALID_TOPIC, or KAFKA.
+ * Wraps any client failure in a KafkaError: BROKER_UNREACHABLE, TOPIC_MISSING, INVALID_TOPIC, or KAFKA.
  */
 export function asKafkaError(e: unknown, config: Pick<KafkaConfig, "bootstrap" | "topicPrefix">, topic?: string): KafkaError {
   if (e instanceof KafkaError) return e;
@@ -43,15 +44,15 @@ export function asKafkaError(e: unknown, config: Pick<KafkaConfig, "bootstrap" |
   if (UNREACHABLE.test(text)) {
     return new KafkaError("BROKER_UNREACHABLE", unreachableMessage(config.bootstrap, detail), { cause: e, retriable: true, context });
   }
-  const type = errs.find((x) => x.type)?.type;
-  if (type === "UNKNOWN_TOPIC_OR_PARTITION" && topic !== undefined) {
+  const type = errs.map((x) => x.type ?? x.apiId).find((t) => t !== undefined);
+  if ((type === "UNKNOWN_TOPIC_OR_PARTITION" || /\bUnknown topic\b/.test(text)) && topic !== undefined) {
     const err = topicMissing(topic, config.bootstrap, config.topicPrefix);
     return new KafkaError("TOPIC_MISSING", err.message, { cause: e, context });
   }
   if (type === "INVALID_TOPIC_EXCEPTION") {
     return new KafkaError("INVALID_TOPIC", `The broker ${config.bootstrap} rejected topic name "${topic}": ${detail}`, { cause: e, context });
   }
-  return new KafkaError("KAFKA", `Kafka request failed on ${config.bootstrap}${topic ? ` (topic ${topic})` : ""}: ${detail}`, { cause: e, retriable: errs.some((x) => x.retriable === true), context });
+  return new KafkaError("KAFKA", `Kafka request failed on ${config.bootstrap}${topic ? ` (topic ${topic})` : ""}: ${detail}`, { cause: e, retriable: errs.some((x) => x.retriable === true || x.canRetry === true), context });
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * kafkajs, loaded once with one fix. kafkajs 2.2.4 (in maintenance) groups each produce request's
  * messages per partition by copying the partition's array for every message: quadratic in the
- * request size, about 12% of a replay's CPU at 1,600 messages per request (profile in the README's
- * dependency notes). The same grouping, linear, is put in its module's place before kafkajs loads
+ * request size, about 12% of a replay's CPU at 1,600 messages per request (profile in
+ * docs/kafka.md). The same grouping, linear, is put in its module's place before kafkajs loads
  * it. Every streamlab module takes kafkajs from here.
  */
 import Module from "node:module";

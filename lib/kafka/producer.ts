@@ -15,6 +15,7 @@ import type { KafkaOptions } from "./options";
 import { topicName } from "./topics";
 import type pl from "nodejs-polars";
 import type { DeliveryReport, KafkaConfig, OutgoingMessage } from "./types";
+import { kafkajsSender, platformaticSender, producerClient, type ProducerClient, type RoutedMessage, type Sender } from "./senders";
 
 export interface ProducerOptions extends KafkaOptions {
   /** Called once per acknowledged message, like the course's send callback. */
@@ -35,6 +36,11 @@ export interface ProducerOptions extends KafkaOptions {
    * partitions are in flight together. Not with `transactionalId` (a transaction is one producer's).
    */
   connections?: number;
+  /**
+   * The client for plain sends (default `platformatic`, or `STREAMLAB_KAFKA_CLIENT`): see
+   * lib/kafka/senders.ts. A transactional producer always uses kafkajs.
+   */
+  client?: ProducerClient;
 }
 
 /** A consumer-group offset committed inside a transaction: the writer's own record of what it wrote. */
@@ -90,12 +96,15 @@ export class KafkaProducer {
 
   /** Per connection, the end of its queue of sends: a connection sends in call order. */
   private readonly tails: Promise<unknown>[];
+  private readonly senders: Sender[];
 
-  private constructor(readonly config: KafkaConfig, private readonly producers: Producer[], private readonly admin: KafkaAdmin, private readonly options: ProducerOptions) {
-    this.tails = producers.map(() => Promise.resolve());
+  /** `producers`: kafkajs's, for a transactional producer (one); `senders` for plain sends otherwise. */
+  private constructor(readonly config: KafkaConfig, private readonly producers: Producer[], senders: Sender[], private readonly admin: KafkaAdmin, private readonly options: ProducerOptions) {
+    this.senders = senders.length > 0 ? senders : producers.map(kafkajsSender);
+    this.tails = this.senders.map(() => Promise.resolve());
   }
 
-  /** The first connection: the only one of a transactional producer. */
+  /** The transactional producer (kafkajs). */
   private get producer(): Producer {
     return this.producers[0];
   }
@@ -104,12 +113,24 @@ export class KafkaProducer {
     const config = resolveConfig(options);
     const connections = positiveInt("connections", options.connections, 1);
     if (connections > 1 && options.transactionalId !== undefined) throw new OptionError("connections", connections, "1 with a transactionalId (a transaction belongs to one producer)");
+    const client = options.transactionalId === undefined ? producerClient(options.client) : "kafkajs";
     const admin = await KafkaAdmin.connect(config); // probes the brokers first: BROKER_UNREACHABLE in seconds
+    if (client === "platformatic") {
+      const made = await Promise.allSettled(Array.from({ length: connections }, () => platformaticSender(config)));
+      const senders = made.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const failed = made.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        await Promise.all(senders.map((s) => s.close()));
+        await admin.close();
+        throw asKafkaError(failed.reason, config);
+      }
+      return new KafkaProducer(config, [], senders, admin, options);
+    }
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
     const retry = retryWithin(config.retryBudgetMs);
-    const client = createClient(config, retry.retries);
-    const producers = Array.from({ length: connections }, () => client.producer({
+    const kafka = createClient(config, retry.retries);
+    const producers = Array.from({ length: connections }, () => kafka.producer({
       idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry,
       // Every message carries its partition (routed above): kafkajs need not hash it again.
       createPartitioner: () => ({ message }: { message: { partition?: number } }) => message.partition!,
@@ -122,7 +143,7 @@ export class KafkaProducer {
       await Promise.all(producers.map((p) => p.disconnect().catch(() => {})));
       throw asKafkaError(e, config);
     }
-    return new KafkaProducer(config, producers, admin, options);
+    return new KafkaProducer(config, producers, [], admin, options);
   }
 
   /** The full (prefixed) topic name. */
@@ -145,10 +166,10 @@ export class KafkaProducer {
     if (messages.length === 0) return [];
     const meta = await this.partitions(topic);
     const routed = messages.map((m) => this.route(topic, meta, m));
-    const n = this.producers.length;
+    const n = this.senders.length;
     const groups: (typeof routed)[] = Array.from({ length: n }, () => []);
     for (const m of routed) groups[m.partition % n].push(m);
-    const sent = await Promise.all(groups.map((group, i) => (group.length === 0 ? [] : this.enqueue(i, () => this.sendRouted(this.producers[i], topic, group)))));
+    const sent = await Promise.all(groups.map((group, i) => (group.length === 0 ? [] : this.enqueue(i, () => this.sendRouted(this.senders[i], topic, group)))));
     const reports = sent.flat();
     this.acknowledged(topic, reports);
     return reports;
@@ -177,7 +198,7 @@ export class KafkaProducer {
       throw asKafkaError(e, this.config, topic);
     }
     try {
-      const reports = await this.sendRouted(txn, topic, routed);
+      const reports = await this.sendRouted(kafkajsSender(txn), topic, routed);
       if (marker !== undefined) await txn.sendOffsets({ consumerGroupId: marker.group, topics: [{ topic: marker.topic, partitions: [{ partition: marker.partition, offset: String(marker.offset) }] }] });
       beforeCommit?.();
       await txn.commit();
@@ -214,7 +235,7 @@ export class KafkaProducer {
     return run;
   }
 
-  private route(topic: string, meta: Array<{ partitionId: number; leader: number }>, m: OutgoingMessage) {
+  private route(topic: string, meta: Array<{ partitionId: number; leader: number }>, m: OutgoingMessage): RoutedMessage {
     return {
       key: m.key,
       value: m.value,
@@ -238,17 +259,16 @@ export class KafkaProducer {
    * One request per chunk: a whole replayed partition can exceed the broker's message.max.bytes
    * (1 MiB by default). Chunks go out one after another, so each partition keeps its order.
    */
-  private async sendRouted(sender: Pick<Producer, "send">, topic: string, routed: ReturnType<KafkaProducer["route"]>[]): Promise<DeliveryReport[]> {
+  private async sendRouted(sender: Sender, topic: string, routed: RoutedMessage[]): Promise<DeliveryReport[]> {
     const reports: DeliveryReport[] = [];
     for (const chunk of chunksOfBytes(routed, REQUEST_BYTES)) {
-      let metadata;
+      let base;
       try {
-        metadata = await sender.send({ topic, acks: -1, messages: chunk });
+        base = await sender.send(topic, chunk);
       } catch (e) {
         throw asKafkaError(e, this.config, topic);
       }
       // Offsets in a partition follow the order of the request: base offset + position.
-      const base = new Map(metadata.map((r) => [r.partition, Number(r.baseOffset)]));
       const position = new Map<number, number>();
       for (const m of chunk) {
         const i = position.get(m.partition) ?? 0;
@@ -312,7 +332,7 @@ export class KafkaProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.producers.map((p) => p.disconnect().catch(() => {})));
+    await Promise.all(this.senders.map((s) => s.close()));
     await this.admin.close();
   }
 }

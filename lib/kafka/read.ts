@@ -63,6 +63,9 @@ export async function readTopicMessages(name: string, options: ReadTopicOptions 
   return readRanges(topic, due, { ...config, limit, idleTimeoutMs, parseJson: options.parseJson, signal: options.signal });
 }
 
+/** Messages a bounded read buffers before kafkajs pauses fetching (it drains them a fetch at a time). */
+const READ_BUFFER = 50_000;
+
 /** Per partition, the offsets to read: [start, end). */
 export type OffsetRanges = Map<number, { start: number; end: number }>;
 
@@ -80,22 +83,25 @@ export async function readRanges(topic: string, ranges: OffsetRanges, options: K
   const out: ConsumedMessage[] = [];
   if (due.size === 0) return out;
   const startOffsets = Object.fromEntries([...due].map(([p, r]) => [p, r.start]));
-  const sub = await subscribe({ ...config, topics: [topic], from: "earliest", parseJson: options.parseJson, signal: options.signal, startOffsets, onlyListed: true });
+  // A large buffer: the reader drains whole fetches at once, so kafkajs need not pause between them.
+  const sub = await subscribe({ ...config, topics: [topic], from: "earliest", parseJson: options.parseJson, signal: options.signal, startOffsets, onlyListed: true, bufferSize: READ_BUFFER });
   const finished = () => {
     for (const [p, r] of due) if (sub.readPast(topic, p, r.end)) due.delete(p);
     return due.size === 0;
   };
   try {
     while (!finished() && out.length < limit) {
-      const m = await sub.next(idleTimeoutMs, finished);
-      if (m === undefined) {
+      const got = await sub.drain(limit - out.length, idleTimeoutMs, finished);
+      if (got.length === 0) {
         if (sub.closed || due.size === 0) break; // aborted (return what was read), or read to the end
         const left = [...due].map(([p, r]) => `partition ${p} up to offset ${r.end - 1}`).join(", ");
         throw new KafkaError("KAFKA", `Reading ${topic} on ${config.bootstrap}: nothing arrived for ${idleTimeoutMs} ms while ${left} were still due (broker busy? raise idleTimeoutMs).`, { retriable: true, context: { broker: config.bootstrap, topic } });
       }
-      const r = due.get(m.partition);
-      if (r === undefined || m.offset < r.start || m.offset >= r.end) continue;
-      out.push(m);
+      for (const m of got) {
+        const r = ranges.get(m.partition);
+        if (r === undefined || m.offset < r.start || m.offset >= r.end) continue;
+        if (out.length < limit) out.push(m);
+      }
     }
   } finally {
     await sub.close();

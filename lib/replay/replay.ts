@@ -1,22 +1,14 @@
 import { DataError, OptionError } from "../errors";
 import { TABLES, type Skipped, type Table } from "../dataset/types";
-import { partitionBatch, rowBatches, yieldToEventLoop } from "./batches";
 import { LatenessRecorder } from "./lateness";
 import { resolveReplayOptions, type ReplayOptions, type ResolvedReplayOptions } from "./options";
-import { freshLog, prepareProgressLogDir, ProgressTracker, readProgressLog, sinkRecords, type ReplayProgressLog, type ReleaseMark } from "./progress-log";
-import { checkDataset, datasetFingerprint, isAcknowledged, reconcileOptions, recordedState } from "./resume";
+import { freshLog, prepareProgressLogDir, ProgressTracker, readProgressLog, sinkRecords, type ReplayProgressLog } from "./progress-log";
+import { ReadAhead } from "./read-ahead";
+import { checkDataset, datasetFingerprint, reconcileOptions, recordedState } from "./resume";
 import { ReplayScheduler, type LoadEntry, type ReleaseEntry } from "./scheduler";
 import type { ReleaseBatch, ReplayProgress, ReplayStopReason, ReplaySummary, ReplayTableStats } from "./types";
 
-/** Background reads hold back when a release falls due within this many milliseconds. */
-export const PAUSE_GUARD_MS = 20;
-
-/** With the row schedule, how far before its partition time a row may be due and still go out in order. */
-export const ROW_SLACK_SECONDS = 1;
-
-function emptyTables(): Record<Table, ReplayTableStats> {
-  return Object.fromEntries(TABLES.map((t) => [t, { partitions: 0, files: 0, rows: 0, releases: 0 }])) as Record<Table, ReplayTableStats>;
-}
+export { PAUSE_GUARD_MS, ROW_SLACK_SECONDS } from "./read-ahead";
 
 /**
  * A real-time replay of a BDD-layout dataset into one or more sinks. `run()` resolves to the run's
@@ -70,9 +62,6 @@ export class Replay {
     const scan = await o.reader.discover(o.data);
     const fingerprint = datasetFingerprint(scan);
     if (log) checkDataset(log, fingerprint, o.progressLog!);
-    /** Every release ordered at or before it went out and was acknowledged: this run skips them. */
-    const acked = log?.last ?? null;
-    const marks = new WeakMap<ReleaseBatch, ReleaseMark>();
     const skipped = new Map<string, Skipped>();
     const noteSkipped = (list: Skipped[]): void => list.forEach((s) => skipped.has(s.path) || skipped.set(s.path, s));
     noteSkipped(scan.skipped);
@@ -84,99 +73,11 @@ export class Replay {
     // Resumed, `o.startMs` is the interrupted run's start instant (from the log): every row gets
     // the event time it would have had.
     const startMs = Math.round(o.startMs ?? clock.now());
-    const tables = emptyTables();
+    // Every release ordered at or before the log's last went out and was acknowledged: this run skips them.
+    const reads = new ReadAhead({ reader: o.reader, schedule: o.schedule, startMs, acked: log?.last ?? null, sinks, clock, scheduler, root: scan.root, onSkipped: noteSkipped });
+    const tally = new ReleaseTally();
     const lateness = new LatenessRecorder();
-    let releases = 0;
-    let lastOffset: number | null = null;
-    let loops = 0;
-    let loadLoop = 0;
-    let rowsLoadedThisLoop = 0;
-    let skippedLoadThisLoop = false;
     let stopReason: ReplayStopReason = "completed";
-
-    // Reads run in the background while the loop waits for the next due moment. Between files
-    // they pause(): when a release falls due within PAUSE_GUARD_MS they hold back until it is out,
-    // so a blocking step (a parquet write) never makes a release late.
-    let gate: { due: number; passed: Promise<void>; open: () => void } | undefined;
-    const pause = async (): Promise<void> => {
-      const g = gate;
-      if (g !== undefined && clock.now() >= g.due - PAUSE_GUARD_MS) await g.passed;
-      else await yieldToEventLoop();
-    };
-    const inflight: { earliest: number; done: Promise<void> }[] = [];
-    let loadError: unknown;
-    const load = async (entry: LoadEntry): Promise<void> => {
-      const data = await o.reader.read(entry.partition);
-      noteSkipped(data.skipped);
-      rowsLoadedThisLoop += data.rows;
-      const origin = { counted: false, files: new Set<string>() };
-      const batches = o.schedule === "row" ? await rowBatches(data, startMs, entry.loop, entry.shift, pause) : [await partitionBatch(data, startMs, entry.loop, entry.shift, pause)];
-      for (const batch of batches) {
-        if (batch === undefined) continue;
-        const mark: ReleaseMark = { table: batch.table, partition: batch.partition, loop: batch.loop, dueOffset: batch.dueOffset, time: entry.partition.time };
-        if (isAcknowledged(mark, acked)) continue; // sent by the interrupted run
-        marks.set(batch, mark);
-        // Do the costly part of delivery now, while waiting, so the due moment only publishes.
-        for (const sink of sinks) if (sink.prepare) await sink.prepare(batch, pause);
-        scheduler.release(batch, origin);
-      }
-    };
-    const startLoad = async (entry: LoadEntry): Promise<void> => {
-      if (entry.loop !== loadLoop) {
-        // Loads of a new pass start once the previous pass is read: then check it had rows at all,
-        // else looping would spin forever releasing nothing.
-        await drain();
-        if (rowsLoadedThisLoop === 0 && !skippedLoadThisLoop) throw new DataError("NO_DATA", scan.root, "has no readable rows in any partition (see the skipped files); nothing to replay.");
-        loadLoop = entry.loop;
-        rowsLoadedThisLoop = 0;
-        skippedLoadThisLoop = false;
-      }
-      // Resuming with the partition schedule: a partition is one release, due at its time, so one
-      // the interrupted run already sent is not even read.
-      if (acked && o.schedule === "partition") {
-        const dueOffset = entry.partition.time + entry.shift;
-        if (isAcknowledged({ table: entry.table, partition: entry.partition.name, loop: entry.loop, dueOffset, time: entry.partition.time }, acked)) {
-          skippedLoadThisLoop = true;
-          return;
-        }
-      }
-      // With the row schedule a partition may hold rows due a little before its time (up to
-      // 0.045 s in the course's data): allow ROW_SLACK_SECONDS; earlier rows go out late, not lost.
-      const earliest = entry.partition.time + entry.shift - (o.schedule === "row" ? ROW_SLACK_SECONDS : 0);
-      // Reads run one after another (in due order), so the next one due is ready first.
-      const done = (inflight.at(-1)?.done ?? Promise.resolve()).then(() => load(entry)).catch((e: unknown) => {
-        loadError ??= e;
-      });
-      inflight.push({ earliest, done });
-    };
-    const earliestInflight = (): number => inflight.reduce((m, l) => Math.min(m, l.earliest), Infinity);
-    const settle = (): void => {
-      if (loadError !== undefined) throw loadError;
-    };
-    const drain = async (): Promise<void> => {
-      while (inflight.length > 0) await inflight.shift()!.done;
-      settle();
-    };
-
-    const count = (entry: ReleaseEntry): void => {
-      const { batch, origin } = entry;
-      const stats = tables[batch.table];
-      if (!origin.counted) {
-        origin.counted = true;
-        stats.partitions++;
-      }
-      for (const f of batch.files) {
-        if (!origin.files.has(f.path)) {
-          origin.files.add(f.path);
-          stats.files++;
-        }
-      }
-      stats.rows += batch.rows;
-      stats.releases++;
-      releases++;
-      lastOffset = batch.dueOffset;
-      loops = Math.max(loops, batch.loop + 1);
-    };
 
     /** Hands every batch of the group to every sink; resolves once all are durable. */
     const publish = (group: ReleaseEntry[]): Promise<unknown> => Promise.all(group.flatMap((e) => sinks.map((s) => s.write(e.batch))));
@@ -204,40 +105,38 @@ export class Replay {
       // The sinks' starting points (Kafka: where each partition ends), before the first release.
       if (!log) await tracker?.save(sinks);
       // Read the first partitions before the clock starts, so the first release is on time.
-      for (let n = scheduler.peek(); n?.kind === "load" && n.at < earliestInflight(); n = scheduler.peek()) await startLoad(scheduler.next() as LoadEntry);
-      await drain();
+      for (let n = scheduler.peek(); n?.kind === "load" && n.at < reads.earliest; n = scheduler.peek()) await reads.start(scheduler.next() as LoadEntry);
+      await reads.drain();
       t0 = clock.now();
       wallStart = t0;
       const deadline = o.timeLimit === undefined ? Infinity : t0 + o.timeLimit * 1000;
       for (;;) {
-        settle();
+        reads.settle();
         if (signal.aborted) { stopReason = "aborted"; break; }
-        if (o.maxEvents !== undefined && releases >= o.maxEvents) { stopReason = "maxEvents"; break; }
+        if (o.maxEvents !== undefined && tally.releases >= o.maxEvents) { stopReason = "maxEvents"; break; }
         if (clock.now() >= deadline) { stopReason = "timeLimit"; break; }
         const next = scheduler.peek();
         if (next === undefined) {
-          if (inflight.length === 0) break;
-          await drain();
+          if (reads.pending === 0) break;
+          await reads.drain();
           continue;
         }
         // A read in flight stands for its batches, not in the queue yet: when they would come
         // before the next entry, wait for it (bounds read-ahead, keeps releases in order).
-        if (next.at >= earliestInflight()) {
-          const first = inflight.reduce((a, b) => (b.earliest < a.earliest ? b : a));
-          inflight.splice(inflight.indexOf(first), 1);
-          await first.done;
+        if (next.at >= reads.earliest) {
+          await reads.awaitEarliest();
           continue;
         }
         if (next.kind === "load") {
-          await startLoad(scheduler.next() as LoadEntry);
+          await reads.start(scheduler.next() as LoadEntry);
           continue;
         }
         const entry = scheduler.next() as ReleaseEntry;
         // Batches due at the same moment (both tables share partition times) go out together.
         const group = [entry];
         for (let n = scheduler.peek(); n?.kind === "release" && n.at === entry.at; n = scheduler.peek()) {
-          if (o.maxEvents !== undefined && releases + group.length >= o.maxEvents) break;
-          if (n.at >= earliestInflight()) break;
+          if (o.maxEvents !== undefined && tally.releases + group.length >= o.maxEvents) break;
+          if (n.at >= reads.earliest) break;
           group.push(scheduler.next() as ReleaseEntry);
         }
         if (speed !== "max") {
@@ -246,8 +145,7 @@ export class Replay {
             anchored = true;
           }
           const due = t0 + (entry.at * 1000) / speed;
-          let open = (): void => undefined;
-          gate = { due: Math.min(due, deadline), passed: new Promise<void>((resolve) => (open = resolve)), open };
+          reads.holdBack(Math.min(due, deadline));
           try {
             if (due > deadline) {
               await clock.sleepUntil(deadline, signal);
@@ -260,17 +158,16 @@ export class Replay {
             for (let i = 0; i < group.length; i++) lateness.record(late);
             await publish(group);
           } finally {
-            gate.open();
-            gate = undefined;
+            reads.letGo();
           }
         } else {
           await publish(group);
         }
         // Every sink acknowledged the group: record it before the next release goes out.
-        await tracker?.acknowledge(group.map((e) => marks.get(e.batch)!), sinks);
+        await tracker?.acknowledge(group.map((e) => reads.marks.get(e.batch)!), sinks);
         for (const e of group) {
-          count(e);
-          this.latest = progressOf(e.batch, tables, releases, clock.now() - wallStart, speed === "max" ? null : lateness, scheduler.partitionCount);
+          tally.count(e);
+          this.latest = progressOf(e.batch, tally, clock.now() - wallStart, speed === "max" ? null : lateness, scheduler.partitionCount);
           o.onProgress?.(this.latest);
         }
       }
@@ -280,7 +177,7 @@ export class Replay {
     }
     const wallMs = clock.now() - wallStart;
     // Never leave a read running behind a stopped or failed run (it would write into staging/).
-    await Promise.all(inflight.map((l) => l.done));
+    await reads.finish();
     for (const sink of opened.reverse()) {
       try {
         await sink.close();
@@ -290,7 +187,7 @@ export class Replay {
     }
     if (failure !== undefined) throw failure;
 
-    const sum = (k: keyof ReplayTableStats): number => totalOf(tables, k);
+    const { tables } = tally;
     return {
       data: scan.root,
       start: new Date(startMs).toISOString(),
@@ -298,21 +195,49 @@ export class Replay {
       schedule: o.schedule,
       loop: o.loop,
       tables,
-      partitions: sum("partitions"),
-      files: sum("files"),
-      rows: sum("rows"),
-      releases,
+      partitions: totalOf(tables, "partitions"),
+      files: totalOf(tables, "files"),
+      rows: totalOf(tables, "rows"),
+      releases: tally.releases,
       skipped: [...skipped.values()],
       lateness: lateness.stats(),
       wallMs,
-      loops,
-      lastOffset,
+      loops: tally.loops,
+      lastOffset: tally.lastOffset,
       stoppedEarly: stopReason !== "completed",
       stopReason,
       sinks: Object.fromEntries(sinks.map((s) => [s.name, s.stats()])),
       progressLog: o.progressLog ?? null,
       resumedAfter: log ? log.released : null,
     };
+  }
+}
+
+/** What the releases so far add up to: per table, and the run's totals. */
+class ReleaseTally {
+  readonly tables: Record<Table, ReplayTableStats> = Object.fromEntries(TABLES.map((t) => [t, { partitions: 0, files: 0, rows: 0, releases: 0 }])) as Record<Table, ReplayTableStats>;
+  releases = 0;
+  lastOffset: number | null = null;
+  loops = 0;
+
+  /** Counts a release: its partition and each source file once (however many releases a partition is cut into). */
+  count({ batch, origin }: ReleaseEntry): void {
+    const stats = this.tables[batch.table];
+    if (!origin.counted) {
+      origin.counted = true;
+      stats.partitions++;
+    }
+    for (const f of batch.files) {
+      if (!origin.files.has(f.path)) {
+        origin.files.add(f.path);
+        stats.files++;
+      }
+    }
+    stats.rows += batch.rows;
+    stats.releases++;
+    this.releases++;
+    this.lastOffset = batch.dueOffset;
+    this.loops = Math.max(this.loops, batch.loop + 1);
   }
 }
 
@@ -330,7 +255,7 @@ function totalOf(tables: Record<Table, ReplayTableStats>, k: keyof ReplayTableSt
 }
 
 /** The progress record after releasing `batch`; `lateness` null at speed "max" (nothing is due). */
-function progressOf(batch: ReleaseBatch, tables: Record<Table, ReplayTableStats>, releases: number, elapsedMs: number, lateness: LatenessRecorder | null, partitionsTotal: number): ReplayProgress {
+function progressOf(batch: ReleaseBatch, { tables, releases }: ReleaseTally, elapsedMs: number, lateness: LatenessRecorder | null, partitionsTotal: number): ReplayProgress {
   return {
     releases,
     partitions: totalOf(tables, "partitions"),

@@ -6,6 +6,7 @@ import { KafkaAdmin } from "../kafka/admin";
 import { resolveConfig } from "../kafka/config";
 import { frameToMessages } from "../kafka/messages";
 import { KafkaProducer } from "../kafka/producer";
+import { producerClient, type ProducerClient } from "../kafka/senders";
 import { readTopicMessages } from "../kafka/read";
 import { topicName } from "../kafka/topics";
 import type { DeliveryReport, KafkaConfig, OutgoingMessage } from "../kafka/types";
@@ -25,6 +26,8 @@ export interface KafkaReplaySinkOptions extends KafkaOptions {
   maxInFlight?: number;
   /** Called for every acknowledged message (topic, partition, offset, key), like the course's send callback. */
   onDelivery?: (report: DeliveryReport) => void;
+  /** The producer's client (default `platformatic`, or `STREAMLAB_KAFKA_CLIENT`; see lib/kafka/senders.ts). */
+  client?: ProducerClient;
 }
 
 export const KAFKA_REPLAY_SINK_DEFAULTS = { partitions: KAFKA_DEFAULTS.partitions, replicationFactor: KAFKA_DEFAULTS.replicationFactor, keyField: "uuid", maxInFlight: 2 };
@@ -63,6 +66,7 @@ export class KafkaSink implements ReplaySink {
   /** Next offset per partition, per topic: where the topics ended at open, moved on by every acknowledgement. */
   private readonly next = new Map<string, Map<number, number>>();
   private landed: LandedMessages | undefined;
+  private readonly client: ProducerClient;
 
   constructor(private readonly sinkOptions: KafkaReplaySinkOptions = {}) {
     this.config = resolveConfig(sinkOptions);
@@ -74,6 +78,7 @@ export class KafkaSink implements ReplaySink {
     };
     if (typeof this.options.keyField !== "string" || this.options.keyField === "") throw new OptionError("keyField", sinkOptions.keyField, "a column name, e.g. uuid");
     this.topics = { locations: topicName("locations", this.config), accelerations: topicName("accelerations", this.config) };
+    this.client = producerClient(sinkOptions.client);
   }
 
   /** Broker and topics: a resumed replay must publish to the same ones. */
@@ -106,7 +111,7 @@ export class KafkaSink implements ReplaySink {
     if (isKafkaSinkState(state)) await this.readLanded(state);
     // Each table on its own connections, one per partition: requests for different partitions are
     // in flight together (kafkajs's idempotent producer sends one at a time per connection).
-    const connect = () => KafkaProducer.connect({ ...this.config, createTopics: false, connections: this.options.partitions, onDelivery: this.sinkOptions.onDelivery });
+    const connect = () => KafkaProducer.connect({ ...this.config, createTopics: false, connections: this.options.partitions, client: this.client, onDelivery: this.sinkOptions.onDelivery });
     const made = await Promise.allSettled([connect(), connect()]);
     const failed = made.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) {
@@ -152,7 +157,7 @@ export class KafkaSink implements ReplaySink {
   /** Reads the messages beyond the recorded offsets: those of the release in flight when the interrupted run died. */
   private async readLanded(state: KafkaSinkState): Promise<void> {
     const landed = new LandedMessages();
-    const { partitions: _p, replicationFactor: _r, keyField: _k, maxInFlight: _m, onDelivery: _d, ...connection } = this.sinkOptions;
+    const { partitions: _p, replicationFactor: _r, keyField: _k, maxInFlight: _m, onDelivery: _d, client: _c, ...connection } = this.sinkOptions;
     for (const topic of Object.values(this.topics)) {
       for (const range of landedRanges(topic, state.offsets[topic], this.next.get(topic) ?? new Map())) {
         const got = await readTopicMessages(topic, { ...connection, partition: range.partition, offset: range.from, parseJson: false });

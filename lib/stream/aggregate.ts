@@ -54,8 +54,65 @@ export function parseAggregation(name: string, value: AggregationInput): Aggrega
   return { kind: "aggregation", fn: m[2] as AggFunction, column: m[1] };
 }
 
+/**
+ * Epoch ms → a window bound as the event-time column holds it: Datetime("ms"), or a number in the
+ * column's unit (Int64 when size and slide are whole units, so every bound is one).
+ */
+function windowBound(w: WindowSpec): (ms: pl.Expr) => pl.Expr {
+  const unitMs = w.unitMs;
+  if (unitMs === undefined) return (ms) => ms.cast(pl.Int64).cast(pl.Datetime("ms"));
+  const whole = (x: number) => Math.abs(x / unitMs - Math.round(x / unitMs)) < 1e-9;
+  if (whole(w.sizeMs) && whole(w.slideMs)) return (ms) => ms.div(unitMs).round(0).cast(pl.Int64);
+  return (ms) => ms.div(unitMs);
+}
+
 const GROUP_ALL = "__group_all";
-const UPDATED = "__updated_in";
+/** @internal Internal column: the batch that last updated a group. */
+export const UPDATED = "__updated_in";
+
+/** @internal Per aggregation: non-null count, and the sum / min / max it needs (a micro-batch's partials). */
+export function partialExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  const exprs: pl.Expr[] = [];
+  aggs.forEach(([, a], i) => {
+    if (a.column === null) {
+      exprs.push(pl.len().cast(pl.Int64).alias(`__c${i}`));
+    } else {
+      const c = pl.col(a.column);
+      exprs.push(c.count().cast(pl.Int64).alias(`__c${i}`));
+      if (a.fn === "mean" || a.fn === "sum") exprs.push(c.cast(pl.Float64).sum().alias(`__s${i}`));
+      if (a.fn === "min") exprs.push(c.min().alias(`__min${i}`));
+      if (a.fn === "max") exprs.push(c.max().alias(`__max${i}`));
+    }
+  });
+  return exprs;
+}
+
+/** @internal Partials of several rows of a group → one row: counts and sums add up, min of mins, max of maxes, last update. */
+export function mergeExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
+  aggs.forEach(([, a], i) => {
+    exprs.push(pl.col(`__c${i}`).sum().alias(`__c${i}`));
+    if (a.fn === "mean" || a.fn === "sum") exprs.push(pl.col(`__s${i}`).sum().alias(`__s${i}`));
+    if (a.fn === "min") exprs.push(pl.col(`__min${i}`).min().alias(`__min${i}`));
+    if (a.fn === "max") exprs.push(pl.col(`__max${i}`).max().alias(`__max${i}`));
+  });
+  return exprs;
+}
+
+/** @internal Partials → each aggregation's output column, by name. */
+export function aggValueExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  return aggs.map(([name, a], i) => {
+    const count = pl.col(`__c${i}`);
+    const none = count.eq(0);
+    switch (a.fn) {
+      case "count": return count.alias(name);
+      case "mean": return pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`).div(count)).cast(pl.Float64).alias(name);
+      case "sum": return pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`)).cast(pl.Float64).alias(name);
+      case "min": return pl.col(`__min${i}`).alias(name);
+      case "max": return pl.col(`__max${i}`).alias(name);
+    }
+  });
+}
 
 /**
  * Keyed (optionally windowed) aggregation state, held as one polars frame: a row per group (keys ×
@@ -77,67 +134,33 @@ export class AggregationState {
   private readonly finalAt: ((watermarkMs: number) => pl.Expr) | null;
   private readonly sortBy: string[];
 
-  constructor(readonly keys: string[], readonly window: WindowSpec | undefined, aggs: Record<string, Aggregation>) {
+  /**
+   * @param evictByWatermark whether the watermark says when a window is final: only when it is on
+   *   the window's own column (else nothing relates the two, and windows are kept to the end of input)
+   */
+  constructor(readonly keys: string[], readonly window: WindowSpec | undefined, aggs: Record<string, Aggregation>, evictByWatermark = true) {
     this.aggs = Object.entries(aggs);
     this.by = [...keys, ...(window ? [WINDOW_START_MS] : [])];
     if (this.by.length === 0) this.by.push(GROUP_ALL);
     this.groupAll = pl.lit(1).alias(GROUP_ALL);
-    this.partialExprs = this.buildPartialExprs();
-    this.mergeExprs = this.buildMergeExprs();
+    this.partialExprs = partialExprs(this.aggs);
+    this.mergeExprs = mergeExprs(this.aggs);
     this.outputExprs = this.buildOutputExprs();
     this.sortBy = [...keys, ...(window ? ["window_start"] : [])];
     const end = pl.col(WINDOW_START_MS).add(window?.sizeMs ?? 0);
     // A literal per watermark is one small expression per batch; the column arithmetic is built once.
-    this.finalAt = window ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
-  }
-
-  /** Per aggregation: non-null count, and the sum / min / max it needs. */
-  private buildPartialExprs(): pl.Expr[] {
-    const exprs: pl.Expr[] = [];
-    this.aggs.forEach(([, a], i) => {
-      if (a.column === null) {
-        exprs.push(pl.len().cast(pl.Int64).alias(`__c${i}`));
-      } else {
-        const c = pl.col(a.column);
-        exprs.push(c.count().cast(pl.Int64).alias(`__c${i}`));
-        if (a.fn === "mean" || a.fn === "sum") exprs.push(c.cast(pl.Float64).sum().alias(`__s${i}`));
-        if (a.fn === "min") exprs.push(c.min().alias(`__min${i}`));
-        if (a.fn === "max") exprs.push(c.max().alias(`__max${i}`));
-      }
-    });
-    return exprs;
-  }
-
-  /** State + batch partials → one row per group: counts and sums add up, min of mins, max of maxes. */
-  private buildMergeExprs(): pl.Expr[] {
-    const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
-    this.aggs.forEach(([, a], i) => {
-      exprs.push(pl.col(`__c${i}`).sum().alias(`__c${i}`));
-      if (a.fn === "mean" || a.fn === "sum") exprs.push(pl.col(`__s${i}`).sum().alias(`__s${i}`));
-      if (a.fn === "min") exprs.push(pl.col(`__min${i}`).min().alias(`__min${i}`));
-      if (a.fn === "max") exprs.push(pl.col(`__max${i}`).max().alias(`__max${i}`));
-    });
-    return exprs;
+    this.finalAt = window && evictByWatermark ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
   }
 
   /** Partials → the output columns: keys, window_start, window_end, then each aggregation. */
   private buildOutputExprs(): pl.Expr[] {
     const exprs: pl.Expr[] = this.keys.map((k) => pl.col(k));
     if (this.window) {
-      exprs.push(pl.col(WINDOW_START_MS).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_start"));
-      exprs.push(pl.col(WINDOW_START_MS).add(this.window.sizeMs).cast(pl.Int64).cast(pl.Datetime("ms")).alias("window_end"));
+      const bound = windowBound(this.window);
+      exprs.push(bound(pl.col(WINDOW_START_MS)).alias("window_start"));
+      exprs.push(bound(pl.col(WINDOW_START_MS).add(this.window.sizeMs)).alias("window_end"));
     }
-    this.aggs.forEach(([name, a], i) => {
-      const count = pl.col(`__c${i}`);
-      const none = count.eq(0);
-      switch (a.fn) {
-        case "count": exprs.push(count.alias(name)); break;
-        case "mean": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`).div(count)).cast(pl.Float64).alias(name)); break;
-        case "sum": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`)).cast(pl.Float64).alias(name)); break;
-        case "min": exprs.push(pl.col(`__min${i}`).alias(name)); break;
-        case "max": exprs.push(pl.col(`__max${i}`).alias(name)); break;
-      }
-    });
+    exprs.push(...aggValueExprs(this.aggs));
     return exprs;
   }
 

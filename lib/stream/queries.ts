@@ -289,8 +289,8 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
  * windowedSpeeds(fileStreamSource({ dir: "results/stream/input/locations" }), { watermark: "30 seconds", window: "15 seconds" })
  *   .writeStream({ mode: "update", sinks: [new MemoryStreamSink()] }).start();
  */
-export function windowedSpeeds(locations: StreamSource, p: { watermark: Duration; window: Duration; slide?: Duration }): StreamFrame {
-  return readStream(locations)
+export function windowedSpeeds(locations: StreamSource, p: { watermark: Duration; window: Duration; slide?: Duration }, from: (source: StreamSource) => StreamFrame = readStream): StreamFrame {
+  return from(locations)
     .withWatermark("timestamp", p.watermark)
     .groupBy("ride_id", window("timestamp", p.window, p.slide))
     .agg({ mean_speed: Agg.mean("speed"), count: Agg.count("speed") });
@@ -303,10 +303,11 @@ export function windowedSpeeds(locations: StreamSource, p: { watermark: Duration
  *
  * @example
  * streamJoin(locationsSource, accelerationsSource, { watermark: "30 seconds", within: "1.5 seconds", how: "full" })
+ * // the same query in batch: pass `read` as the last argument, then `.collect()`
  */
-export function streamJoin(locations: StreamSource, accelerations: StreamSource, p: { watermark: Duration; within: Duration; how: JoinHow }): StreamFrame {
-  const left = readStream(locations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "speed", "latitude", "longitude");
-  const right = readStream(accelerations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "x", "y", "z");
+export function streamJoin(locations: StreamSource, accelerations: StreamSource, p: { watermark: Duration; within: Duration; how: JoinHow }, from: (source: StreamSource) => StreamFrame = readStream): StreamFrame {
+  const left = from(locations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "speed", "latitude", "longitude");
+  const right = from(accelerations).withWatermark("timestamp", p.watermark).select("uuid", "timestamp", "x", "y", "z");
   return left
     .join(right, { on: "uuid", within: p.within, how: p.how, leftTimestamp: "loc_timestamp", rightTimestamp: "acc_timestamp" })
     .select("uuid", "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z", "batch_id");

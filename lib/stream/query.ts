@@ -60,6 +60,10 @@ export class StreamingQuery {
     this.processor = new BatchProcessor(plan, this.options.mode, this.options);
     this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
+    if (this.options.trigger.kind === "continuous" && (plan.stateful !== undefined || plan.dedup !== undefined)) {
+      const what = plan.stateful === undefined ? "dropDuplicates" : plan.stateful.kind === "join" ? "stream-stream join" : plan.stateful.kind === "aggregate" ? "aggregation" : "stateful operator";
+      throw new QueryError(`the continuous trigger runs stateless queries only (select, filter, withColumns, …), and this one has a ${what}: use the default trigger (also low latency) or an interval, as in Spark.`, { context: { option: "trigger" } });
+    }
     if (this.options.checkpointLocation !== undefined) {
       const cannot = plan.inputs.find((i) => i.source.replayable === undefined);
       if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource) and the Kafka source (kafkaSource).`, { context: { option: "checkpointLocation" } });
@@ -164,10 +168,11 @@ export class StreamingQuery {
     try {
       const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
-        try { await sink.open({ resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
+        try { await sink.open({ queryName: this.name, resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
         opened.push(sink);
       }
       await this.resume(logged, signal);
+      if (this.options.trigger.kind === "continuous") for (const source of this.sources) source.lowLatency?.();
       if (this.options.trigger.kind === "once") await this.runOnce(signal);
       else await this.runContinuous(signal);
     } catch (e) {
@@ -359,6 +364,7 @@ export class StreamingQuery {
       await cp?.commit(batchId);
     }
     const t2 = performance.now();
+    const latencyMs = this.options.trigger.kind === "continuous" ? rowLatencies(got, Date.now()) : undefined;
     const numSkipped: Record<string, number> = {};
     for (const source of this.sources) {
       const n = source.skipped().filter((k) => k.code !== "NO_DATA").length;
@@ -375,6 +381,7 @@ export class StreamingQuery {
       stateRows: result.stateRows,
       durationMs: { poll: pollMs, process: t1 - t0, sink: t2 - t1, total: pollMs + (t2 - t0) },
       timestamp: started.toISOString(),
+      ...(latencyMs === undefined ? {} : { latencyMs }),
     };
     const totals = this.totalsSoFar;
     totals.batches++;
@@ -399,6 +406,16 @@ function byInput(got: { source: string; chunk: SourceChunk }[]): Record<string, 
   const chunks: Record<string, pl.DataFrame[]> = {};
   for (const { source, chunk } of got) (chunks[source] ??= []).push(chunk.frame);
   return chunks;
+}
+
+/** Each row's latency from its arrival (the chunks' `arrivalMs`) to `doneMs`: p50, p99, max; undefined when no row carries one. */
+export function rowLatencies(got: { chunk: SourceChunk }[], doneMs: number): ProgressRecord["latencyMs"] {
+  const lat: number[] = [];
+  for (const { chunk } of got) for (const t of chunk.arrivalMs ?? []) lat.push(Math.max(0, doneMs - t));
+  if (lat.length === 0) return undefined;
+  lat.sort((a, b) => a - b);
+  const at = (q: number) => lat[Math.min(lat.length - 1, Math.ceil(q * lat.length) - 1)];
+  return { rows: lat.length, p50: at(0.5), p99: at(0.99), max: lat[lat.length - 1] };
 }
 
 function isAbort(e: unknown): boolean {

@@ -14,6 +14,11 @@ export interface SourceChunk {
    * offsets log so a restart can read exactly the same input again ({@link Replayable.reread}).
    */
   origin?: unknown;
+  /**
+   * When each row reached the source's system, epoch ms (Kafka: the message timestamp), in row
+   * order: the continuous trigger reports each row's latency from it.
+   */
+  arrivalMs?: number[];
 }
 
 /**
@@ -49,6 +54,8 @@ export interface StreamSource {
   close(): Promise<void>;
   /** Present when the source can be checkpointed (`checkpointLocation`). */
   readonly replayable?: Replayable;
+  /** The query runs with the continuous trigger: hand over each fetched batch at once, without lingering for more. */
+  lowLatency?(): void;
 }
 
 /** What a query emits after one micro-batch. */
@@ -71,6 +78,8 @@ export interface SinkOpenContext {
    * so a checkpoint deleted to start over never meets an older run's record.
    */
   checkpoint?: { id: string; dir: string };
+  /** The query's name (writeStream's `name`): the memory sink's table name. */
+  queryName?: string;
 }
 
 /** A destination for query output: parquet files, Kafka, console, memory. */
@@ -99,4 +108,9 @@ export interface ProgressRecord {
   durationMs: { poll: number; process: number; sink: number; total: number };
   /** Wall-clock time the batch started (ISO-8601). */
   timestamp: string;
+  /**
+   * With the continuous trigger, when the input carries arrival times (Kafka): each row's latency
+   * from its arrival (the message timestamp) to the end of the sink writes, in ms.
+   */
+  latencyMs?: { rows: number; p50: number; p99: number; max: number };
 }

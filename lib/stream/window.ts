@@ -2,7 +2,7 @@ import pl from "nodejs-polars";
 import { OptionError } from "../errors";
 import { parseDuration } from "../duration";
 import type { Duration } from "./options";
-import { EVENT_MS } from "./time";
+import { EVENT_MS, resolveEventTime, type EventTime } from "./time";
 
 /** Internal columns: a row's window start/end in epoch milliseconds. */
 export const WINDOW_START_MS = "__window_start_ms";
@@ -11,8 +11,10 @@ export const WINDOW_END_MS = "__window_end_ms";
 /** An event-time window: epoch-aligned, start inclusive, end exclusive (semantics.md, "Windows"). */
 export interface WindowSpec {
   readonly kind: "window";
-  /** The event-time column (polars Datetime). */
+  /** The event-time column: a polars Datetime, or numeric with {@link unitMs}. */
   readonly column: string;
+  /** Milliseconds per unit of a numeric event-time column; absent for a Datetime column. */
+  readonly unitMs?: number;
   readonly sizeMs: number;
   /** Equal to sizeMs for a tumbling window. */
   readonly slideMs: number;
@@ -23,21 +25,27 @@ export interface WindowSpec {
  * `groupBy`. Windows are aligned on the epoch: a 15 s window holds `[k*15 s, (k+1)*15 s)`; with a
  * slide, windows start every `slide` and a row lands in `size/slide` of them.
  *
- * @throws OptionError (`BAD_OPTION`) when size <= 0, slide <= 0, slide > size, or a duration is unreadable
+ * The column is a polars Datetime (`window_start`/`window_end` are then Datetime("ms")), or a
+ * numeric column with its unit, `{ column: "time", unit: "s" }`: the bounds are then numbers in that
+ * unit (Int64 when the size and slide are whole units, else Float64).
+ *
+ * @throws OptionError (`BAD_OPTION`) when size <= 0, slide <= 0, slide > size, a duration is unreadable, or the unit is unknown
  * @example
  * readStream(locations)
  *   .withWatermark("timestamp", "30 seconds")
  *   .groupBy("ride_id", window("timestamp", "30 seconds", "15 seconds"))
  *   .agg({ mean_speed: pl.col("speed").mean(), count: pl.col("speed").count() })
+ * // a store's clock counted in seconds: sales per 5 s
+ * readStream(sales).groupBy(window({ column: "time", unit: "s" }, "5 seconds")).agg({ total: pl.col("amount").sum() })
  */
-export function window(column: string, size: Duration, slide?: Duration): WindowSpec {
-  if (typeof column !== "string" || column === "") throw new OptionError("window.column", column, 'expected the event-time column name, e.g. "timestamp"');
+export function window(column: EventTime, size: Duration, slide?: Duration): WindowSpec {
+  const time = resolveEventTime(column, "window");
   const sizeMs = parseDuration(size, "window");
   if (!(sizeMs > 0)) throw new OptionError("window", size, 'expected a window size > 0, e.g. "15 seconds"');
   const slideMs = slide === undefined ? sizeMs : parseDuration(slide, "slide");
   if (!(slideMs > 0)) throw new OptionError("slide", slide, 'expected a slide > 0, e.g. "5 seconds"');
   if (slideMs > sizeMs) throw new OptionError("slide", slide, `slide must be <= window (${size}); a slide larger than the window would skip rows`);
-  return { kind: "window", column, sizeMs, slideMs };
+  return { kind: "window", ...time, sizeMs, slideMs };
 }
 
 export function isWindowSpec(value: unknown): value is WindowSpec {

@@ -64,7 +64,7 @@ export interface CliProcess {
  * assert.equal(await cli.exited, 130);
  */
 export function startCli(args: string[], options: Pick<ProcessOptions, "stdin" | "env"> & { prefix?: string[] } = {}): CliProcess {
-  const node = [process.execPath, "-r", "tsx/cjs", "-e", "require('./lib/cli/main').main(process.argv).then((c) => process.exit(c))", "streamlab", ...args];
+  const node = [process.execPath, "-r", "tsx/cjs", "-e", "require('./lib/cli/main').run(process.argv)", "streamlab", ...args];
   const [cmd, ...rest] = [...(options.prefix ?? []), ...node];
   const p = startProcess(cmd, rest, options);
   return { child: p.child, out: p.stdout, err: p.stderr, exited: p.exited };

@@ -106,6 +106,24 @@ describe("kafka consumer helpers (real broker)", function () {
     assert.deepEqual(got.map((m) => m.offset), Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it("drain hands out what is buffered in one call (at most max), in order; next() goes on after it", async () => {
+    const topic = uniqueTopic("drain");
+    await produced(topic, rides(30), 1);
+    const sub = track(await subscribe({ bootstrap: bootstrap(), topics: topic }));
+    const first = await sub.drain(20, 30_000);
+    assert.ok(first.length > 1 && first.length <= 20, `a fetch at once, capped at 20 (got ${first.length})`);
+    const got = [...first];
+    while (got.length < 30) {
+      const m = await sub.next(30_000);
+      assert.ok(m, "the rest arrives");
+      got.push(m);
+    }
+    assert.deepEqual(got.map((m) => m.offset), Array.from({ length: 30 }, (_, i) => i));
+    assert.equal(sub.count, 30);
+    assert.deepEqual(sub.handedOffsets(topic), { 0: 30 });
+    assert.deepEqual(await sub.drain(Infinity, 200), [], "nothing more: empty after the timeout");
+  });
+
   it("readTopic reads from the earliest to the latest offset into a DataFrame", async () => {
     const topic = uniqueTopic("read");
     const { producer } = await produced(topic, rides(25));

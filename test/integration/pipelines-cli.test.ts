@@ -56,7 +56,7 @@ describe("pipeline CLI (real broker, child processes)", function () {
     const topic = uniqueTopic("sales");
     const store = await spawnCli(["pipeline", "sales-store", "--count", "40", "--seed", "6", "--topic", topic], { env });
     assert.equal(store.code, 0, store.err);
-    running = startCli(["pipeline", "sales-summary", "--follow", "--topic", topic, "--to", uniqueTopic("summary"), "--group", uniqueTopic("g")], { env });
+    running = startCli(["pipeline", "sales-summary", "--follow", "--topic", topic, "--to", uniqueTopic("summary")], { env });
     const cli = running;
     await waitUntil("a published window", () => /"window_start"/.test(cli.out()) || cli.child.exitCode !== null);
     cli.child.kill("SIGINT");

@@ -47,11 +47,14 @@ describe("store sales pipeline (real Kafka, real SQLite)", function () {
     assert.deepEqual(r.skipped, [{ at: `${topic}/0@3`, reason: "amount is not a number" }]);
   });
 
-  it("publishes per-5-time-unit totals equal to a batch group-by of the same sales", async () => {
+  it("publishes per-5-time-unit totals whose latest value per window equals a batch group-by of the same sales", async () => {
     const topic = uniqueTopic("sales");
     const to = uniqueTopic("sales-summary");
     await produceSales(simulateSales({ count: 400, seed: 12 }), { topic });
-    const { windows } = await summarizeSales({ topic, to, size: 5, groupId: uniqueTopic("g") });
+    const seen: number[] = [];
+    const { windows, late, skipped } = await summarizeSales({ topic, to, size: 5, onWindow: (w) => seen.push(w.batch_id) });
+    assert.equal(late, 0);
+    assert.deepEqual(skipped, []);
 
     // Batch: the sales as stored in Kafka, grouped by floor(time / 5) with polars.
     const stored = (await readTopicMessages(topic)).map((m) => m.value as { amount: number; time: number });
@@ -61,12 +64,22 @@ describe("store sales pipeline (real Kafka, real SQLite)", function () {
       .groupBy("window_start")
       .agg(pl.col("amount").sum().alias("total"), pl.col("amount").count().alias("count"))
       .sort("window_start");
-    const published = (await readTopicMessages(to)).map((m) => m.value as { window_start: number; total: number; count: number });
+    // Update mode: a window's value is its message with the highest batch_id (keyed by window_start).
+    const messages = await readTopicMessages(to);
+    assert.equal(messages.length, seen.length, "every published update is on the topic");
+    const latest = new Map<number, { window_start: number; window_end: number; total: number; count: number; batch_id: number }>();
+    for (const m of messages) {
+      const w = m.value as { window_start: number; window_end: number; total: number; count: number; batch_id: number };
+      assert.equal(m.key, String(w.window_start));
+      assert.equal(w.window_end, w.window_start + 5);
+      if ((latest.get(w.window_start)?.batch_id ?? -1) < w.batch_id) latest.set(w.window_start, w);
+    }
+    const published = [...latest.values()].sort((a, b) => a.window_start - b.window_start);
     assert.equal(published.length, batch.height);
     assert.deepEqual(published.map((w) => w.window_start), batch.getColumn("window_start").toArray().map(Number));
     assert.deepEqual(published.map((w) => w.count), batch.getColumn("count").toArray().map(Number));
     const totals = batch.getColumn("total").toArray() as number[];
     published.forEach((w, i) => assert.ok(Math.abs(w.total - totals[i]) < 1e-6, `window ${w.window_start}: ${w.total} vs ${totals[i]}`));
-    assert.deepEqual(windows.map((w) => w.window_start), published.map((w) => w.window_start));
+    assert.deepEqual(windows, published.map(({ batch_id: _, ...w }) => w));
   });
 });

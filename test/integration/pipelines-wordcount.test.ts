@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { KafkaProducer, readTopicMessages } from "../../lib/kafka";
-import { MemoryStreamSink } from "../../lib/stream";
-import { batchWordCount, socketSource, startLineServer, startWordCountPipeline, wordCount, type LineServer } from "../../lib/pipelines/wordcount";
+import { MemoryStreamSink, socketSource } from "../../lib/stream";
+import { batchWordCount, startLineServer, startWordCountPipeline, wordCount, type LineServer } from "../../lib/pipelines/wordcount";
 import { requireBroker, uniqueTopic } from "../helpers/kafka";
 
 const LINES = ["the quick brown fox", "jumps over the lazy dog", "The DOG sleeps", "a fox, a dog; THE end"];

@@ -1,6 +1,7 @@
 /**
  * `streamlab query` as a user runs it: option errors, a continuous query reading the file stream
- * while the replay writes it, and Ctrl-C (SIGINT) stopping a running query cleanly.
+ * while the replay writes it, Ctrl-C (SIGINT) and SIGTERM stopping a running query cleanly, and
+ * the CLI piped into a reader that closes early (`| head`).
  */
 import { strict as assert } from "node:assert";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -69,6 +70,25 @@ describe("streamlab query (CLI)", function () {
     assert.equal(await cli.exited, 130, cli.err());
     assert.match(cli.out(), /query windowed: \d+ batches, input rows locations=3, output rows \d+, rows dropped by the watermark 0/);
     assert.ok(readParquetOutput(path.join(root, "output", "windowed")).height > 0, "the batch written before the stop is there");
+  });
+
+  it("stops a running query cleanly on SIGTERM too, and exits with 143 (128 + 15, as shells report it)", async () => {
+    const input = path.join(root, "input");
+    locationsFile(input, "t=000.0", "a", [0, 1]);
+    const cli = startCli(["query", "windowed", "--input", input, "--output", path.join(root, "output")]);
+    await waitUntil("the first batch's progress line", () => /\[windowed\] batch 0: in locations=2/.test(cli.out()) || cli.child.exitCode !== null);
+    cli.child.kill("SIGTERM");
+    assert.equal(await cli.exited, 143, cli.err());
+    assert.match(cli.out(), /query windowed: \d+ batches, input rows locations=2/);
+    assert.equal(cli.err(), "");
+  });
+
+  it("exits quietly with 0 when the reader of its output has gone (`streamlab query --help | head -1`)", async () => {
+    const cli = startCli(["query", "--help"]);
+    // What `head -1` does once it has its line: close the pipe. The CLI, still starting, then writes into it.
+    cli.child.stdout!.destroy();
+    assert.equal(await cli.exited, 0, cli.err());
+    assert.doesNotMatch(cli.err(), /EPIPE|Unhandled/);
   });
 });
 

@@ -1,14 +1,16 @@
 /**
  * The engine's Kafka source and sink against the real broker (`npm run kafka:start`): a topic
  * that appears after the query started, messages produced while it runs, a message that is not a
- * JSON row, and the sink's key + JSON value.
+ * JSON row, and the sink's key + JSON value; the continuous trigger (each fetched batch processed at
+ * once, per-row latency in the progress records).
  */
 import { strict as assert } from "node:assert";
 import pl from "nodejs-polars";
 import { deleteTopics } from "../../lib/kafka/admin";
 import { KafkaProducer } from "../../lib/kafka/producer";
 import { readTopic, readTopicMessages } from "../../lib/kafka/read";
-import { readStream } from "../../lib/stream/stream-frame";
+import { read, readStream } from "../../lib/stream/stream-frame";
+import { window } from "../../lib/stream/window";
 import { MemoryStreamSink } from "../../lib/stream/memory";
 import type { ProgressRecord } from "../../lib/stream/types";
 import { kafkaSink } from "../../lib/stream/sinks/kafka";
@@ -22,6 +24,9 @@ const rows = (offsets: number[]) => pl.DataFrame({
   offset: offsets,
   speed: offsets.map((o) => o * 1.5),
 }).withColumn(pl.col("timestamp").cast(pl.Datetime("ms")));
+
+/** Rows for the continuous-trigger test: three keys (so two partitions both get rows). */
+const contRows = (offsets: number[]) => rows(offsets).withColumn(pl.Series("uuid", offsets.map((o) => `u${o % 3}`)));
 
 describe("kafkaSource and kafkaSink on the real broker", function () {
   this.timeout(120_000);
@@ -123,5 +128,64 @@ describe("kafkaSource and kafkaSink on the real broker", function () {
     assert.deepEqual(got.getColumn("value.timestamp").toArray(), ["2020-01-01T00:00:00.000Z", "2020-01-01T00:00:01.000Z", "2020-01-01T00:00:02.000Z"]);
     assert.deepEqual(got.getColumn("speed").toArray(), [0, 1.5, 3]);
     assert.deepEqual(got.getColumn("batch_id").toArray(), [7, 7, 7]);
+  });
+
+  it("continuous trigger: every row once, through a stateless query, with per-row latency in each progress record", async () => {
+    const topic = uniqueTopic("qcont");
+    topics.push(topic);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 2 }));
+    const firstSend = Date.now();
+    await producer.sendFrame(topic, contRows([0, 1, 2, 3]), { keyField: "uuid" });
+    const sink = new MemoryStreamSink();
+    const progress: ProgressRecord[] = [];
+    const q = readStream(kafkaSource({ topic, name: "locations", bootstrap: bootstrap(), deadLetter: false }))
+      .filter(pl.col("speed").gt(0))
+      .withColumns(pl.col("speed").mul(3.6).alias("kmh"))
+      .writeStream({ sinks: [sink], trigger: "continuous", onProgress: (p) => progress.push(p) })
+      .start();
+    for (const batch of [[4, 5], [6], [7, 8, 9]]) {
+      await new Promise((r) => setTimeout(r, 100));
+      await producer.sendFrame(topic, contRows(batch), { keyField: "uuid" });
+    }
+    const deadline = Date.now() + 60_000;
+    while (sink.table().height < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await q.stop();
+    assert.equal(q.exception, null);
+    const out = sink.table().sort("offset");
+    assert.deepEqual(out.getColumn("offset").toArray().map(Number), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(out.getColumn("kmh").toArray(), [1, 2, 3, 4, 5, 6, 7, 8, 9].map((o) => o * 1.5 * 3.6));
+    const withRows = progress.filter((p) => p.numInputRows.locations > 0);
+    assert.ok(withRows.length >= 2, "rows produced while the query runs come in later batches");
+    const elapsed = Date.now() - firstSend;
+    for (const p of withRows) {
+      const l = p.latencyMs!;
+      assert.equal(l.rows, p.numInputRows.locations, "one latency per input row");
+      assert.ok(l.p50 >= 0 && l.p50 <= l.p99 && l.p99 <= l.max && l.max <= elapsed, JSON.stringify(l));
+    }
+  });
+
+  it("continuous trigger: a windowed aggregation is refused before it connects", () => {
+    const source = kafkaSource({ topic: uniqueTopic("qcont-agg"), bootstrap: bootstrap() });
+    assert.throws(() => readStream(source).groupBy("uuid").agg({ n: pl.len() }).writeStream({ mode: "update", sinks: [new MemoryStreamSink()], trigger: "continuous" }), /continuous trigger runs stateless queries only/);
+  });
+
+  it("read(kafkaSource({ once: true })).collect(): the same windowed query in batch equals the stream's final result", async () => {
+    const topic = uniqueTopic("qbatch");
+    topics.push(topic);
+    const producer = track(await KafkaProducer.connect({ bootstrap: bootstrap(), partitions: 2 }));
+    await producer.sendFrame(topic, contRows([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]), { keyField: "uuid" });
+    const build = (start: typeof readStream) => start(kafkaSource({ topic, name: "locations", bootstrap: bootstrap(), once: true, maxOffsetsPerTrigger: 4, deadLetter: false }))
+      .withWatermark("timestamp", "10 seconds")
+      .groupBy("uuid", window("timestamp", "5 seconds"))
+      .agg({ n: pl.len(), speed: pl.col("speed").sum() });
+    const sink = new MemoryStreamSink();
+    const q = build(readStream).writeStream({ mode: "update", sinks: [sink], trigger: "once" });
+    await q.start().awaitTermination();
+    assert.ok(q.totals.batches >= 3, "several micro-batches (maxOffsetsPerTrigger 4)");
+    const keys = ["uuid", "window_start"];
+    const streamed = sink.latest(keys).drop("batch_id").sort(keys);
+    const batch = (await build(read).collect()).sort(keys);
+    assert.ok(batch.frameEqual(streamed), `batch:\n${batch}\nstream:\n${streamed}`);
+    assert.equal(Number(batch.getColumn("n").sum()), 12);
   });
 });

@@ -2,7 +2,7 @@
  * notebooks/analysis.ipynb executed headless (real Jupyter, tslab, nbconvert): the replay and the
  * three queries run together on a file stream of the test's own, then the charts. Expected values
  * come from the dataset's parquet files and from a plain polars group-by of what the queries read,
- * never from constants.
+ * never from constants. The last section runs the same queries in batch (`read(...)`).
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
@@ -139,5 +139,16 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
     assert.match(shown, new RegExp(`second run: completed, resumed after ${first[1]} releases`));
     for (const k of ["windowed", "joined", "locations"]) assert.match(shown, new RegExp(`^${k}\\s+(\\d+) rows after the resume, \\1 uninterrupted$`, "m"), `${k} in\n${shown}`);
     assert.doesNotMatch(shown, /MISMATCH/);
+  });
+
+  it("runs the windowed and joined queries again in batch (read(...).collect()): equal to the streams' final results", () => {
+    const shown = cellWith(/windowedSpeeds\(inputOf/);
+    const w = /^windowed: batch (\d+) windows, stream (\d+) windows, equal: (\w+)$/m.exec(shown);
+    const j = /^joined: +batch (\d+) rows, stream (\d+) rows, equal: (\w+)$/m.exec(shown);
+    assert.ok(w && j, shown);
+    const windows = readParquetOutput(path.join(dir, "stream/output/windowed"), { latestBy: ["ride_id", "window_start"] });
+    assert.deepEqual([Number(w[1]), Number(w[2]), w[3]], [windows.height, windows.height, "true"]);
+    const joined = readParquetOutput(path.join(dir, "stream/output/stream-joined"));
+    assert.deepEqual([Number(j[1]), Number(j[2]), j[3]], [joined.height, joined.height, "true"]);
   });
 });

@@ -4,8 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { Command } from "commander";
-import { KafkaError, OptionError, QueryError } from "../../lib/errors";
-import { asCliError, buildProgram, formatCliError } from "../../lib/cli/main";
+import { EventEmitter } from "node:events";
+import { AbortedError, KafkaError, OptionError, QueryError } from "../../lib/errors";
+import { asCliError, buildProgram, exitQuietlyOnClosedPipe, formatCliError, stoppedExitCode } from "../../lib/cli/main";
+import { withInterrupt } from "../../lib/cli/flags";
 import { queryOptionsFromCli } from "../../lib/cli/commands/query";
 import { createSink } from "../../lib/sinks";
 import type { KafkaSink } from "../../lib/sinks/kafka";
@@ -90,5 +92,31 @@ describe("cli: error reporting", function () {
     // And without any prefix flag, both use the names as given.
     assert.deepEqual((createSink("kafka", {}) as KafkaSink).topics, { locations: "locations", accelerations: "accelerations" });
     assert.equal(resolveCourseQueryOptions("windowed", { source: "kafka" }).kafka?.topicPrefix, undefined);
+  });
+});
+
+describe("cli: stops and closed pipes", () => {
+  it("exits with 128 + the stopping signal's number: 130 after Ctrl-C (or no signal noted), 143 after SIGTERM", async () => {
+    const stoppedBy = async (signal: NodeJS.Signals) => {
+      const run = withInterrupt(async (abort) => {
+        await new Promise((resolve) => abort.addEventListener("abort", resolve, { once: true }));
+        throw new AbortedError("The test");
+      });
+      process.emit(signal, signal);
+      return run.then(() => assert.fail("expected an AbortedError"), (e: AbortedError) => e);
+    };
+    assert.equal(stoppedExitCode(await stoppedBy("SIGTERM")), 143);
+    assert.equal(stoppedExitCode(await stoppedBy("SIGINT")), 130);
+    assert.equal(stoppedExitCode(new AbortedError("A library stop")), 130);
+    assert.equal(process.listenerCount("SIGTERM"), 0, "the handlers are gone");
+  });
+
+  it("ends quietly with 0 on EPIPE (a reader such as head closed the pipe) and rethrows other stream errors", () => {
+    const stream = new EventEmitter() as unknown as NodeJS.WritableStream;
+    const exits: number[] = [];
+    exitQuietlyOnClosedPipe([stream], (code) => exits.push(code));
+    stream.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    assert.deepEqual(exits, [0]);
+    assert.throws(() => stream.emit("error", Object.assign(new Error("no space"), { code: "ENOSPC" })), /no space/);
   });
 });

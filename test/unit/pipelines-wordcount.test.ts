@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
-import { MemoryStreamSink, MemoryStreamSource } from "../../lib/stream";
-import { batchWordCount, linesFrame, splitWords, wordCount } from "../../lib/pipelines/wordcount";
+import { linesFrame, MemoryStreamSink, MemoryStreamSource } from "../../lib/stream";
+import { batchWordCount, splitWords, wordCount } from "../../lib/pipelines/wordcount";
 
 const LINES = ["To be, or not to be", "that is the question", "TO BE or", "", "café Café's"];
 

@@ -1,12 +1,13 @@
 /**
  * The course's windowed and joined queries on the real BDD sample (../shared/data/bdd), replayed
- * one partition per micro-batch, against batch answers computed directly from all the data.
+ * one partition per micro-batch, against batch answers computed directly from all the data; and
+ * the same queries in batch (`read(...)`, issue #13 item 4) against the streaming runs' final results.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import pl from "nodejs-polars";
-import { MemoryStreamSink, MemoryStreamSource, readStream, window } from "../../lib/stream";
+import { fileStreamSource, MemoryStreamSink, MemoryStreamSource, read, readStream, streamJoin, window, windowedSpeeds } from "../../lib/stream";
 import { assertFramesEqual, BASE_MS } from "./stream-fixtures";
 
 const DATA = path.resolve(__dirname, "../../../shared/data/bdd");
@@ -89,5 +90,45 @@ describe("stream engine on the real BDD sample", function () {
     assert.ok(lonelyLoc.height + lonelyAcc.height > 0, "the sample has unmatched rows on some side");
     assertFramesEqual(out.drop("batch_id"), expected, JOINED);
     assert.equal(out.filter(pl.col("loc_timestamp").isNull().and(pl.col("acc_timestamp").isNull())).height, 0);
+  });
+
+  describe("the same course query in batch (read(...).collect()) equals the streaming query's final result", () => {
+    const windowed = { watermark: "30 seconds", window: "15 seconds" };
+    const joined = { watermark: "30 seconds", within: "1.5 seconds", how: "full" as const };
+
+    it("windowed, memory source: batch = the latest row per (ride_id, window_start) of the update stream", async () => {
+      const sink = new MemoryStreamSink();
+      const q = windowedSpeeds(source("locations", locations), windowed).writeStream({ mode: "update", sinks: [sink], trigger: "once" });
+      await q.start().awaitTermination();
+      assert.equal(q.totals.rowsDroppedByWatermark, 0);
+      const batch = await windowedSpeeds(source("locations", locations), windowed, read).collect();
+      assert.equal(batch.getColumn("ride_id").nUnique(), 35);
+      assertFramesEqual(batch, sink.latest(["ride_id", "window_start"]).drop("batch_id"), ["ride_id", "window_start"]);
+    });
+
+    it("joined (full outer), memory sources: batch = every row the append stream emitted", async () => {
+      const sink = new MemoryStreamSink();
+      const q = streamJoin(source("locations", locations), source("accelerations", accelerations), joined).writeStream({ mode: "append", sinks: [sink], trigger: "once" });
+      await q.start().awaitTermination();
+      assert.equal(q.totals.rowsDroppedByWatermark, 0);
+      const batch = await streamJoin(source("locations", locations), source("accelerations", accelerations), joined, read).collect();
+      assert.deepEqual(batch.columns, JOINED);
+      assertFramesEqual(batch, sink.table().drop("batch_id"), JOINED);
+    });
+
+    it("windowed and joined on the real parquet files (file stream source, several files per micro-batch)", async () => {
+      const files = (table: string) => fileStreamSource({ dir: path.join(DATA, table), once: true, maxFilesPerTrigger: 50, deadLetter: false });
+      const sink = new MemoryStreamSink();
+      const w = windowedSpeeds(files("locations"), windowed).writeStream({ mode: "update", sinks: [sink], trigger: "once" });
+      await w.start().awaitTermination();
+      assert.equal(w.totals.inputRows.locations, 478);
+      assert.equal(w.totals.rowsDroppedByWatermark, 0);
+      assertFramesEqual(await windowedSpeeds(files("locations"), windowed, read).collect(), sink.latest(["ride_id", "window_start"]).drop("batch_id"), ["ride_id", "window_start"]);
+      const joinSink = new MemoryStreamSink();
+      const j = streamJoin(files("locations"), files("accelerations"), joined).writeStream({ mode: "append", sinks: [joinSink], trigger: "once" });
+      await j.start().awaitTermination();
+      assert.equal(j.totals.rowsDroppedByWatermark, 0);
+      assertFramesEqual(await streamJoin(files("locations"), files("accelerations"), joined, read).collect(), joinSink.table().drop("batch_id"), JOINED);
+    });
   });
 });

@@ -57,6 +57,29 @@ describe("stream watermark", function () {
     assert.equal(q.recentProgress.at(-1)!.watermark, "+infinity", "the end-of-input flush runs with watermark +infinity");
   });
 
+  it("update mode keeps a window on another column than the watermarked one until it can be final, so its latest value counts every row", async () => {
+    // The watermark runs on `timestamp` (arrival), the window on `recorded` (when the sensor took
+    // the reading), minutes behind. Nothing relates the two, so the watermark on `timestamp` says
+    // nothing about when a `recorded` window is complete: the window must not be evicted by it.
+    const frame = (rows: [number, number][]) => pl.DataFrame({
+      ride_id: rows.map(() => "a"),
+      timestamp: pl.Series("timestamp", rows.map(([t]) => at(t)), pl.Datetime("ms")),
+      recorded: pl.Series("recorded", rows.map(([, r]) => at(r)), pl.Datetime("ms")),
+    });
+    const src = new MemoryStreamSource("s");
+    src.push(frame([[300, 10]]), 0);
+    src.push(frame([[301, 11]]), 1); // watermark 300 s now, far past the window [0 s, 15 s) of `recorded`
+    src.push(frame([[302, 12]]), 2);
+    const sink = new MemoryStreamSink();
+    const q = readStream(src).withWatermark("timestamp", "0 seconds").groupBy("ride_id", window("recorded", "15 seconds"))
+      .agg({ n: pl.len() }).writeStream({ mode: "update", sinks: [sink], trigger: "once" });
+    await runToEnd(q);
+    assert.equal(q.totals.rowsDroppedByWatermark, 0);
+    const latest = sink.latest(["ride_id", "window_start"]);
+    assert.equal(latest.height, 1);
+    assert.equal(Number(latest.getColumn("n").get(0)), 3, `the window's latest value must count its 3 rows; outputs: ${sink.table().toString()}`);
+  });
+
   async function joinWatermarks(policy: "min" | "max"): Promise<StreamingQuery> {
     const a = new MemoryStreamSource("a"), b = new MemoryStreamSource("b");
     const frame = (t: number) => pl.DataFrame({ uuid: ["u"], timestamp: pl.Series("timestamp", [at(t)], pl.Datetime("ms")) });

@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .addHelpText(
       "after",
       "\nSame as: npx streamlab generate (if needed), npx streamlab replay --speed max while npx streamlab query simple|windowed|joined run on\n" +
-        "results/stream, then the charts (see the README, Analysis) written to results/report.html.",
+        "results/stream, then the charts (see docs/analysis.md) written to results/report.html.",
     )
     .action(async (opts: Required<Omit<MainJobOptions, "resume">> & Pick<MainJobOptions, "resume">) => {
       parseSpeed(opts.speed, "--speed"); // a bad value fails before any work

@@ -143,23 +143,21 @@ function registerSales(pipeline: Command): void {
       }
     });
 
-  withKafkaFlags(pipeline.command("sales-summary").description("Sum the amounts per tumbling window of `time` and publish each final window to `sales-summary`."))
+  withKafkaFlags(pipeline.command("sales-summary").description("Sum the amounts per tumbling window of `time` (the engine's window, update mode) and publish the windows each micro-batch changed to `sales-summary`."))
     .option("--size <n>", "window size in time units", String(SUMMARY_DEFAULTS.size))
     .option("--topic <name>", "topic of the sales", SUMMARY_DEFAULTS.from)
     .option("--to <name>", "topic of the window totals", SUMMARY_DEFAULTS.to)
-    .option("--group <id>", "consumer group", "sales-summary")
-    .option("--follow", "keep consuming until Ctrl-C (default: stop at the end of the topic and publish the last window)")
-    .action(async (o: KafkaFlags & { size: string; topic: string; to: string; group: string; follow?: boolean }) => {
+    .option("--follow", "keep consuming until Ctrl-C (default: stop at the end of the topic and publish the last windows)")
+    .action(async (o: KafkaFlags & { size: string; topic: string; to: string; follow?: boolean }) => {
       const size = int("--size", o.size, 1);
       await withInterrupt(async (signal) => {
         let published = 0;
-        try {
-          const r = await summarizeSales({ topic: o.topic, to: o.to, size, groupId: o.group, kafka: kafkaOptionsOf(o), until: o.follow ? "never" : "end", signal, onWindow: (w) => { published++; json(w); } });
-          console.log(`published ${r.windows.length} windows to ${o.to}; ${r.late} late sales, ${r.skipped.length} skipped messages`);
-        } catch (e) {
-          if (isStreamlabError(e, "ABORTED")) console.log(`stopped; published ${published} windows to ${o.to}`);
-          throw e;
+        const r = await summarizeSales({ topic: o.topic, to: o.to, size, kafka: kafkaOptionsOf(o), until: o.follow ? "never" : "end", signal, onWindow: (w) => { published++; json(w); } });
+        if (signal.aborted) {
+          console.log(`stopped; published ${published} windows to ${o.to}`);
+          throw new AbortedError("The sales summary");
         }
+        console.log(`published ${published} window totals to ${o.to} (${r.windows.length} windows); ${r.late} late sales, ${r.skipped.length} skipped messages`);
       });
     });
 }

@@ -119,7 +119,7 @@ export function register(program: Command): void {
         "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
         "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
         "  npx streamlab query joined --source kafka --first-name Jane --last-name Doe   # reads DoeJane-locations / -accelerations, writes DoeJane-joined\n" +
-        "\nDurations: \"30 seconds\", \"15s\", \"1 minute\", \"500 ms\". Exit codes: 0 done, 1 failed, 2 bad option, 130 interrupted.",
+        "\nDurations: \"30 seconds\", \"15s\", \"1 minute\", \"500 ms\". Exit codes: 0 done, 1 failed, 2 bad option, 130 Ctrl-C, 143 SIGTERM.",
     )
     .action(async (kind: string, cli: CliOptions) => {
       await withInterrupt(async (signal) => {

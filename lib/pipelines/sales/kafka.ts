@@ -2,11 +2,15 @@ import { AbortedError, OptionError } from "../../errors";
 import { positiveNumber } from "../../options";
 import { sleepFor } from "../../replay/clock";
 import { consumeInGroup } from "../consume";
-import { KafkaProducer, resolveConfig, type ConsumedMessage, type KafkaOptions } from "../../kafka";
+import { KafkaProducer, resolveConfig, topicName, type KafkaOptions } from "../../kafka";
+import { kafkaSink, type StreamSink } from "../../stream";
 import type { SalesStore } from "./store";
 import { SUMMARY_DEFAULTS } from "./options";
-import type { Sale, SalesWindow, StoredSale } from "./types";
-import { TumblingSummer } from "./window";
+import { parseSale } from "./parse";
+import { salesSource, salesSummary } from "./summary";
+import type { Sale, SalesWindow, SalesWindowUpdate, StoredSale } from "./types";
+
+export { parseSale };
 
 /** Options shared by the sales pipeline's Kafka steps. */
 export interface SalesKafkaOptions {
@@ -64,23 +68,6 @@ export interface SkippedSale {
   reason: string;
 }
 
-/** Parses one `sales` message; a string is the reason it is not a sale. */
-export function parseSale(value: string | null): Sale | string {
-  if (value === null) return "empty message";
-  let v: unknown;
-  try {
-    v = JSON.parse(value);
-  } catch {
-    return "not JSON";
-  }
-  const s = v as Partial<Sale> | null;
-  if (s === null || typeof s !== "object") return "not a JSON object";
-  if (typeof s.item !== "string" || s.item === "") return "no item";
-  if (typeof s.amount !== "number" || !Number.isFinite(s.amount)) return "amount is not a number";
-  if (typeof s.time !== "number" || !Number.isFinite(s.time)) return "time is not a number";
-  return { item: s.item, amount: s.amount, time: s.time };
-}
-
 /** Options of {@link saveSales}. */
 export interface SaveSalesOptions extends SalesKafkaOptions {
   /** Consumer group; default `store-db`. */
@@ -133,28 +120,35 @@ export interface SummarizeSalesOptions extends SalesKafkaOptions {
   to?: string;
   /** Window size in time units; default 5. */
   size?: number;
-  /** Consumer group; default `sales-summary`. */
-  groupId?: string;
+  /** `"end"`: stop at the end of the topic as it is at the start (default); `"never"`: run until stopped. */
   until?: "end" | "never";
   signal?: AbortSignal;
-  /** Called with each window as it is published. */
-  onWindow?: (w: SalesWindow) => void;
-  /** Called after each handled batch with the sales read so far (a live view's progress). */
+  /** Called with each window total as it is published (a window is published again when a later micro-batch changes it). */
+  onWindow?: (w: SalesWindowUpdate) => void;
+  /** Called after each micro-batch with the messages read so far (a live view's progress). */
   onRead?: (read: number) => void;
-  /** Stop once this many sales were read, then publish the open windows (a live run that knows how many the store sells). */
+  /**
+   * Stop once this many messages were read, also with `until: "never"` (a live run that knows how
+   * many sales the store sells, read while it sells); with `"end"`, at whichever comes first.
+   */
   expect?: number;
 }
 
 /**
- * The lecture's second consumer, done right: sums the amounts per tumbling window of `time`
- * (`[k·5, (k+1)·5)`), and publishes each window once, when final (a sale at or past its end arrived,
- * or at the end of input with `until: "end"`), to `sales-summary` as
- * `{"window_start","window_end","total","count"}` keyed by `window_start`. Offsets are committed only
- * up to the first sale of a window not yet published, so a restart rebuilds it from the topic.
+ * The lecture's second consumer, done right: the store's summary query ({@link salesSummary}, the
+ * engine's tumbling window on `time`, `[k·5, (k+1)·5)`, in update mode) from `sales` to
+ * `sales-summary`. Each micro-batch publishes the windows it changed as
+ * `{"window_start","window_end","total","count","batch_id"}` keyed by `window_start`; a window's
+ * latest message (highest `batch_id`) is its value. The topic is read from the earliest offset on
+ * every run, so a restarted summary publishes every window again with the same final values.
+ * Resolves with each window's final total (oldest first), the late sales dropped, and the messages
+ * that were not sales. Live, while the store sells: `until: "never"` with `expect` (how many sales
+ * it sells), `onWindow` for each window's latest total (a live chart) and `onRead` for progress.
  *
  * @example
  * ```ts
  * const { windows } = await summarizeSales({ size: 5 });
+ * const live = await summarizeSales({ until: "never", expect: 200, onWindow: (w) => console.log(w.window_start, w.total) });
  * ```
  */
 export async function summarizeSales(options: SummarizeSalesOptions = {}): Promise<{ windows: SalesWindow[]; late: number; skipped: SkippedSale[] }> {
@@ -162,53 +156,36 @@ export async function summarizeSales(options: SummarizeSalesOptions = {}): Promi
   const to = options.to ?? SUMMARY_DEFAULTS.to;
   if (from === to) throw new OptionError("to", to, "the summary topic must differ from the sales topic");
   const config = resolveConfig(options.kafka ?? {});
-  const summer = new TumblingSummer(options.size ?? SUMMARY_DEFAULTS.size);
-  const producer = await KafkaProducer.connect({ ...config, partitions: 1 });
-  const windows: SalesWindow[] = [];
-  const skipped: SkippedSale[] = [];
-  // Offset of the first message of each open window, to commit no further than the oldest open one.
-  const firstOffset = new Map<number, number>();
-  const expect = options.expect === undefined ? undefined : positiveNumber("expect", options.expect, undefined, "the number of sales to read before stopping");
-  let read = 0;
-
-  const publish = async (done: SalesWindow[]) => {
-    if (done.length === 0) return;
-    await producer.send(to, done.map((w) => ({ key: String(w.window_start), value: JSON.stringify(w) })));
-    for (const w of done) {
-      firstOffset.delete(w.window_start);
-      windows.push(w);
-      options.onWindow?.(w);
-    }
+  const once = (options.until ?? "end") === "end";
+  const source = salesSource({ topic: from, kafka: config, once, expect: options.expect });
+  const latest = new Map<number, SalesWindow>();
+  const published: StreamSink = {
+    name: "windows",
+    async open() {},
+    async write({ frame }) {
+      for (const row of frame.toRecords()) {
+        const w = { window_start: Number(row.window_start), window_end: Number(row.window_end), total: Number(row.total), count: Number(row.count) };
+        latest.set(w.window_start, w);
+        options.onWindow?.({ ...w, batch_id: Number(row.batch_id) });
+      }
+    },
+    async close() {},
   };
-
-  try {
-    await consumeInGroup({
-      topic: from,
-      groupId: options.groupId ?? "sales-summary",
-      kafka: config,
-      until: options.until,
-      signal: options.signal,
-      done: expect === undefined ? undefined : () => read >= expect,
-      handle: async (messages: ConsumedMessage[]) => {
-        read += messages.length;
-        for (const m of messages) {
-          const sale = parseSale(m.raw);
-          if (typeof sale === "string") {
-            skipped.push({ at: `${m.topic}/${m.partition}@${m.offset}`, reason: sale });
-            continue;
-          }
-          const start = Math.floor(sale.time / summer.size) * summer.size;
-          if (!firstOffset.has(start)) firstOffset.set(start, m.offset);
-          await publish(summer.add(sale));
-        }
-        options.onRead?.(read);
-        const open = [...firstOffset.values()];
-        return open.length === 0 ? undefined : Math.min(...open);
-      },
-    });
-    await publish(summer.flush());
-  } finally {
-    await producer.close();
-  }
-  return { windows, late: summer.late, skipped };
+  const sinks = [kafkaSink({ topic: topicName(to, config), key: "window_start", bootstrap: config.bootstrap, retryBudgetMs: config.retryBudgetMs, partitions: 1 }), published];
+  const query = salesSummary(source, { size: options.size, sinks, trigger: once ? "once" : "default", signal: options.signal });
+  // With `expect` the source is exhausted after that many messages, which ends the query under either trigger.
+  let told = 0;
+  const tell = () => {
+    if (source.read === told) return;
+    told = source.read;
+    options.onRead?.(told);
+  };
+  if (options.onRead !== undefined) query.onBatch(tell);
+  await query.start().awaitTermination();
+  if (options.onRead !== undefined) tell(); // messages of a last poll that held no sale
+  return {
+    windows: [...latest.values()].sort((a, b) => a.window_start - b.window_start),
+    late: query.totals.rowsDroppedByWatermark,
+    skipped: query.skipped().map((s) => ({ at: s.path, reason: s.reason })),
+  };
 }

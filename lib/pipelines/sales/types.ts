@@ -20,3 +20,8 @@ export interface SalesWindow {
   total: number;
   count: number;
 }
+
+/** A window total as the summary publishes it: a later micro-batch may publish the window again, with a higher `batch_id`. */
+export interface SalesWindowUpdate extends SalesWindow {
+  batch_id: number;
+}

@@ -2,17 +2,8 @@ import { OptionError } from "../../errors";
 import type { KafkaOptions } from "../../kafka";
 import type { OutputMode, StreamSink } from "../../stream";
 
-/** Options of {@link socketSource}: where the line server listens (Spark's `socketTextStream(host, port)`). */
-export interface SocketSourceOptions {
-  /** Default localhost. */
-  host?: string;
-  /** Default 9999 (the lecture's `nc -lk 9999`). */
-  port?: number;
-  /** The input's name in the query; default `lines`. */
-  name?: string;
-}
-
-export const SOCKET_SOURCE_DEFAULTS = { host: "localhost", port: 9999, name: "lines" } as const;
+// The socket source is the engine's (lib/stream/sources/socket.ts); the word count re-exports its options.
+export { SOCKET_SOURCE_DEFAULTS, resolvePort, type SocketSourceOptions } from "../../stream/sources/options";
 
 /** Options of {@link textTopicSource}. */
 export interface TextTopicSourceOptions {
@@ -45,10 +36,4 @@ export function resolveMode(mode: unknown): "update" | "complete" {
   const m = mode ?? WORD_COUNT_DEFAULTS.mode;
   if (m !== "update" && m !== "complete") throw new OptionError("mode", mode, 'expected "update" or "complete" (a running count without a window has no final rows for "append")');
   return m;
-}
-
-export function resolvePort(port: unknown): number {
-  const p = port ?? SOCKET_SOURCE_DEFAULTS.port;
-  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p > 65_535) throw new OptionError("port", port, "expected a TCP port from 0 to 65535");
-  return p;
 }

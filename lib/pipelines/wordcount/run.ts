@@ -1,9 +1,8 @@
 import { OptionError } from "../../errors";
 import { resolveConfig, topicName, type KafkaOptions } from "../../kafka";
-import { consoleSink, kafkaSink, type StreamingQuery, type StreamSink } from "../../stream";
+import { consoleSink, kafkaSink, socketSource, type StreamingQuery, type StreamSink } from "../../stream";
 import { WORD_COUNT_DEFAULTS } from "./options";
 import { wordCount } from "./query";
-import { socketSource } from "./socket-source";
 import { textTopicSource } from "./topic-source";
 
 /** Options of {@link startWordCountPipeline}. */

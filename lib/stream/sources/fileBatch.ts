@@ -15,15 +15,33 @@ import { DataError, isStreamlabError } from "../../errors";
 import { validateFrame } from "../../dataset/schema";
 import type { Skipped, Table } from "../../dataset/types";
 import type { SourceChunk } from "../types";
-import { readParquetChecked, readParquetFile } from "../../dataset/read";
+import { layoutOf, readParquetChecked, readParquetFile } from "../../dataset/read";
+import { conformToSchema, readTextFile, type FileReadSpec } from "./fileFormats";
+
+/** How a source reads its files: the format, an optional schema, and the BDD table to check (parquet). */
+export interface FileSpec extends FileReadSpec {
+  table?: Table;
+}
+
+/** The replay's files: parquet, checked against `table` when given. */
+const parquetSpec = (table: Table | undefined): FileSpec => ({ format: "parquet", table });
 
 /**
  * Reads one file with the dataset reader's checks (`readParquetFile`: empty, truncated, schema)
- * when the table is known; the event time must be a Datetime `timestamp` column in any case.
+ * when the table is known, or as JSON/CSV (parse errors named); a schema is then applied; the event
+ * time must be a Datetime `timestamp` column in any case.
  */
-export async function readStreamFile(file: string, table: Table | undefined): Promise<pl.DataFrame> {
-  // Without a table, the same empty/footer/decode checks, only no schema check.
-  const frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
+export async function readStreamFile(file: string, spec: Table | undefined | FileSpec): Promise<pl.DataFrame> {
+  const { format, table, schema } = typeof spec === "object" ? spec : parquetSpec(spec);
+  let frame: pl.DataFrame;
+  if (format === "parquet") {
+    // Without a table, the same empty/footer/decode checks, only no schema check.
+    frame = table === undefined ? await readParquetChecked(file) : await readParquetFile(file, table);
+    if (schema !== undefined) frame = conformToSchema(frame, schema, file);
+  } else {
+    frame = readTextFile(file, format, schema);
+    if (table !== undefined) validateFrame(table, frame, file);
+  }
   requireEventTime(frame, file);
   return frame;
 }
@@ -55,9 +73,7 @@ export interface FileBatch {
 }
 
 interface RawFrame {
-  /** nodejs-polars' native frame: its column names and dtypes cost no wrapper objects. */
-  columns: string[];
-  dtypes(): unknown[];
+  /** nodejs-polars' native frame: its columns cost no wrapper objects. */
   column(name: string): { nullCount(): number };
 }
 
@@ -74,11 +90,6 @@ function nullEventTimes(frame: pl.DataFrame): number {
 /** Layouts (column names + dtypes) already validated against a table, per table. */
 const validLayouts = new Map<string, Set<string>>();
 
-function layoutOf(frame: pl.DataFrame): string {
-  const r = raw(frame);
-  return JSON.stringify([r.columns, r.dtypes()]);
-}
-
 /** The checks of {@link readStreamFile}, on a frame already read: the table's schema and the event time. */
 function checkFrame(frame: pl.DataFrame, table: Table | undefined, file: string): void {
   if (table !== undefined) validateFrame(table, frame, file);
@@ -86,10 +97,11 @@ function checkFrame(frame: pl.DataFrame, table: Table | undefined, file: string)
 }
 
 /** One file by the native reader; its layout is checked the first time it is seen. Throws on any problem. */
-function readOne(file: StreamFile, table: Table | undefined, valid: Set<string>): ReadFile {
-  const frame = pl.readParquet(file.path, { parallel: "none" });
+function readOne(file: StreamFile, spec: FileSpec, valid: Set<string>): ReadFile {
+  let frame = spec.format === "parquet" ? pl.readParquet(file.path, { parallel: "none" }) : readTextFile(file.path, spec.format, spec.schema);
+  if (spec.format === "parquet" && spec.schema !== undefined) frame = conformToSchema(frame, spec.schema, file.path);
   const layout = layoutOf(frame);
-  if (!valid.has(layout)) { checkFrame(frame, table, file.path); valid.add(layout); }
+  if (!valid.has(layout)) { checkFrame(frame, spec.table, file.path); valid.add(layout); }
   return { file, frame, layout };
 }
 
@@ -100,20 +112,20 @@ export interface ReadFile { file: StreamFile; frame: pl.DataFrame; layout: strin
  * Reads `files` natively; when that fails, splits them in halves and tries again, so only a bad
  * file itself goes through the checked reader, which says what is wrong with it.
  */
-async function readSplit(files: StreamFile[], table: Table | undefined, valid: Set<string>, out: ReadFile[], skipped: Skipped[]): Promise<void> {
+async function readSplit(files: StreamFile[], spec: FileSpec, valid: Set<string>, out: ReadFile[], skipped: Skipped[]): Promise<void> {
   let got: ReadFile[];
   try {
-    got = files.map((file) => readOne(file, table, valid));
+    got = files.map((file) => readOne(file, spec, valid));
   } catch {
     if (files.length > 1) {
       const mid = files.length >> 1;
-      await readSplit(files.slice(0, mid), table, valid, out, skipped);
-      await readSplit(files.slice(mid), table, valid, out, skipped);
+      await readSplit(files.slice(0, mid), spec, valid, out, skipped);
+      await readSplit(files.slice(mid), spec, valid, out, skipped);
       return;
     }
     try {
       // The checked reader names the problem (EMPTY_FILE, BAD_PARQUET, MISSING_COLUMN, …) in today's words.
-      const frame = await readStreamFile(files[0].path, table);
+      const frame = await readStreamFile(files[0].path, spec);
       out.push({ file: files[0], frame, layout: layoutOf(frame) });
     } catch (e) {
       if (!isStreamlabError(e)) throw e;
@@ -182,13 +194,14 @@ function concatPartition(partitionTime: number, list: ReadFile[]): SourceChunk {
 }
 
 /** Reads `files`: the frames of the good ones, and the bad ones skipped with the dataset reader's codes and reasons. */
-export async function readFiles(files: StreamFile[], table: Table | undefined): Promise<{ read: ReadFile[]; skipped: Skipped[] }> {
-  const key = table ?? "";
+export async function readFiles(files: StreamFile[], spec: FileSpec): Promise<{ read: ReadFile[]; skipped: Skipped[] }> {
+  // Layouts valid for one table/format/schema say nothing about another's.
+  const key = JSON.stringify([spec.table ?? "", spec.format, Object.entries(spec.schema ?? {}).map(([c, t]) => [c, String(t)])]);
   let valid = validLayouts.get(key);
   if (valid === undefined) validLayouts.set(key, (valid = new Set()));
   const read: ReadFile[] = [];
   const skipped: Skipped[] = [];
-  await readSplit(files, table, valid, read, skipped);
+  await readSplit(files, spec, valid, read, skipped);
   return { read, skipped };
 }
 
@@ -196,8 +209,8 @@ export async function readFiles(files: StreamFile[], table: Table | undefined): 
  * Reads `files` as one batch: one chunk per partition time (oldest first), the files skipped, with
  * the same codes and reasons as the dataset reader, and the rows taken out for lack of an event time.
  */
-export async function readFileBatch(files: StreamFile[], table: Table | undefined): Promise<FileBatch> {
-  const { read, skipped } = await readFiles(files, table);
+export async function readFileBatch(files: StreamFile[], spec: FileSpec): Promise<FileBatch> {
+  const { read, skipped } = await readFiles(files, spec);
   const dropped: DroppedRows[] = [];
   return { chunks: toChunks(read, dropped), skipped, dropped };
 }

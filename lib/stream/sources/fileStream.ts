@@ -2,7 +2,8 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { DataError } from "../../errors";
 import { parsePartitionName } from "../../dataset/partition-name";
-import { byTimeThenPath, readFileBatch, readFiles, toChunks, type DroppedRows, type ReadFile, type StreamFile } from "./fileBatch";
+import { byTimeThenPath, readFileBatch, readFiles, toChunks, type DroppedRows, type FileSpec, type ReadFile, type StreamFile } from "./fileBatch";
+import { isFormatFile } from "./fileFormats";
 import { DeadLetterFolder } from "./deadLetter";
 import type { Skipped } from "../../dataset/types";
 import type { SourceChunk, StreamSource } from "../types";
@@ -26,6 +27,9 @@ async function listDir(dir: string): Promise<string[] | undefined> {
   }
 }
 
+/** The partition time of files directly in the source folder (no `t=…` folder): before any partition. */
+const FLAT_PARTITION_TIME = 0;
+
 /** Most files read between two checks of the row bound. */
 const MAX_STEP_FILES = 250;
 
@@ -35,7 +39,9 @@ interface Queued extends StreamFile {
 }
 
 /**
- * The file stream written by the replay, as a query input: `<dir>/t=SSS.S/<uuid>.parquet`.
+ * The file stream written by the replay, as a query input: `<dir>/t=SSS.S/<uuid>.parquet`; files
+ * directly in `<dir>` are read too (as partition time 0), and `format` reads JSON lines or CSV instead
+ * of parquet, with an optional `schema` a file must match.
  * Each poll lists the folders for files it has not seen (only files already renamed into place:
  * hidden and non-parquet names are never read) and reads the oldest of them, at most
  * `maxFilesPerTrigger` files (and `maxBytesPerTrigger` bytes, and about `maxRowsPerTrigger` rows), as one batch: one chunk per partition,
@@ -52,13 +58,17 @@ interface Queued extends StreamFile {
  * @param options.maxFilesPerTrigger most files one poll reads (default 1,000)
  * @param options.maxBytesPerTrigger most bytes one poll reads (default: no bound); one file at least
  * @param options.maxRowsPerTrigger a poll stops reading files once it has this many rows (default 500,000)
+ * @param options.format `"parquet"` (default), `"json"` (one object per line) or `"csv"` (with a header)
+ * @param options.schema column → polars type each file must match (others dropped); a file that does not is skipped like a bad parquet file
  * @param options.deadLetter the folder bad files (copied) and rows without an event time go to, with the reason; default `<dir>/_dead-letter`, `false`: only report them
  * @example
  * const locations = fileStreamSource({ dir: "results/stream/input/locations", maxFilesPerTrigger: 500 });
  * const chunks = await locations.poll(); // [{ partitionTime: 0, frame }, { partitionTime: 4.5, frame }, …]
+ * const events = fileStreamSource({ dir: "incoming/events", format: "json", schema: { id: pl.Utf8, timestamp: pl.Datetime("ms"), speed: pl.Float64 } });
  */
 export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSource {
   const o = resolveFileStreamSourceOptions(options);
+  const spec: FileSpec = { format: o.format, schema: o.schema, table: o.table };
   const seen = new Set<string>();
   const badDirs = new Set<string>();
   const skips: Skipped[] = [];
@@ -77,6 +87,11 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     for (const part of partitions ?? []) {
       if (signal?.aborted) break;
       const partDir = path.join(o.dir, part);
+      if (isFormatFile(part, o.format)) {
+        // A file directly in the folder (Spark's layout: files dropped into a directory).
+        if (!seen.has(partDir)) { seen.add(partDir); found.push({ path: partDir, partitionTime: FLAT_PARTITION_TIME, bytes: 0 }); }
+        continue;
+      }
       const time = parsePartitionName(part);
       if (time === undefined) {
         if (!part.startsWith(".") && !part.startsWith("_") && !badDirs.has(partDir)) {
@@ -86,8 +101,8 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
         continue;
       }
       for (const name of (await listDir(partDir)) ?? []) {
-        // Hidden and non-parquet names are files still being written (or not ours): never read them.
-        if (name.startsWith(".") || name.startsWith("_") || !name.endsWith(".parquet")) continue;
+        // Hidden names and other formats are files still being written (or not ours): never read them.
+        if (!isFormatFile(name, o.format)) continue;
         const file = path.join(partDir, name);
         if (seen.has(file)) continue;
         seen.add(file);
@@ -146,7 +161,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
       }
       // Double the step while the largest files seen say more still fit.
       step = i === 0 ? 1 : Math.max(1, Math.min(MAX_STEP_FILES, 2 * step, Math.floor((o.maxRowsPerTrigger - rows) / Math.max(1, largest))));
-      const batch = await readFiles(files.slice(i, i + step), o.table);
+      const batch = await readFiles(files.slice(i, i + step), spec);
       skipped.push(...batch.skipped);
       let got = 0;
       for (const r of batch.read) { all.push(r); got += r.frame.height; }
@@ -174,7 +189,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     const files: StreamFile[] = [];
     for (const origin of origins) {
       for (const file of (origin as { files?: unknown }).files as string[] ?? []) {
-        const time = parsePartitionName(path.basename(path.dirname(file)));
+        const time = path.resolve(path.dirname(file)) === path.resolve(o.dir) ? FLAT_PARTITION_TIME : parsePartitionName(path.basename(path.dirname(file)));
         if (typeof file === "string" && time !== undefined) files.push({ path: file, partitionTime: time });
       }
     }
@@ -186,12 +201,13 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
     dir: o.dir,
     poll,
     replayable: {
-      id: `files:${path.resolve(o.dir)}`,
+      // The format is part of what is read (parquet keeps the id earlier checkpoints recorded).
+      id: `files:${path.resolve(o.dir)}${o.format === "parquet" ? "" : `?format=${o.format}`}`,
       skip(origins) {
         for (const f of filesOf(origins)) seen.add(f.path);
       },
       async reread(origins) {
-        const read = await readFileBatch(filesOf(origins), o.table);
+        const read = await readFileBatch(filesOf(origins), spec);
         await report(read.skipped, read.dropped);
         return read.chunks;
       },

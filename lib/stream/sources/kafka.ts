@@ -17,9 +17,8 @@ const ONCE_IDLE_LIMIT_MS = 30_000;
 /** How often a missing topic is looked up again. */
 const MISSING_RETRY_MS = 1_000;
 /**
- * Outside once mode: after a message, wait this long for the next before handing the chunk over.
- * kafkajs delivers a fetched batch's messages back to back, so a few ms drain it; any longer only
- * adds to every row's latency (the end-to-end latency bench, section 4).
+ * Outside once mode: after a fetched batch, wait this long for the next before handing the chunk
+ * over; any longer only adds to every row's latency (the end-to-end latency bench, section 4).
  */
 const LINGER_MS = 5;
 
@@ -149,6 +148,8 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   let startOffsets: Record<number, number> | undefined;
   /** When the broker stopped answering (the consumer gave up), while it has not come back. */
   let outageSince: number | undefined;
+  /** The continuous trigger: hand over each fetched batch at once (see `poll`). */
+  let lowLatency = false;
 
   /** Carries on from `offsets` (per partition, the next to read) when the subscription starts (again). */
   function resumeAt(offsets: Record<number, number>): void {
@@ -224,31 +225,37 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     }
     const s = sub!;
     const messages: ConsumedMessage[] = [];
-    // kafkajs hands messages over one at a time, so "what is buffered now" is often a single
-    // message: once mode reads on until the captured end; otherwise a chunk lingers briefly for more.
+    // The subscription wakes a reader once per fetched batch, so a drain takes a whole batch; once
+    // mode reads on until the captured end, otherwise a chunk lingers briefly for more.
     const started = Date.now();
     let wait = o.once ? ONCE_IDLE_LIMIT_MS : o.pollTimeoutMs;
     const atEnd = o.once ? () => readToEnd(s) : undefined;
     while (messages.length < o.maxOffsetsPerTrigger && !signal?.aborted) {
       if (atEnd?.()) break;
       if (!o.once && messages.length > 0 && Date.now() - started > o.pollTimeoutMs) break;
-      let m: ConsumedMessage | undefined;
+      let got: ConsumedMessage[];
       try {
-        m = await s.next(wait, atEnd);
+        got = await s.drain(o.maxOffsetsPerTrigger - messages.length, wait, atEnd);
+        if (got.length === 0 && lowLatency && messages.length > 0) {
+          // The buffer ran dry: one turn of the event loop lets kafkajs deliver the rest of a batch it
+          // fetched (its message handler runs in microtasks); after that the chunk goes at once.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          got = await s.drain(o.maxOffsetsPerTrigger - messages.length, 0, atEnd);
+        }
       } catch (e) {
         if (!isStreamlabError(e, "BROKER_UNREACHABLE") || signal?.aborted) throw e;
         await rideOut(e); // what arrived before is returned; the next poll subscribes again
         break;
       }
-      if (m === undefined) {
+      if (got.length === 0) {
         if (o.once && !s.closed && due!.size > 0 && sub !== undefined) {
           const left = [...due!].map(([p, end]) => `partition ${p} up to offset ${end - 1}`).join(", ");
           throw new KafkaError("KAFKA", `Reading ${o.topic} on ${config.bootstrap}: nothing arrived for ${wait} ms while ${left} were still due; is the broker overloaded or the topic truncated?`, { retriable: true, context: { broker: config.bootstrap, topic: o.topic } });
         }
         break;
       }
-      if (keep(m)) messages.push(m);
-      if (!o.once) wait = LINGER_MS;
+      for (const m of got) if (keep(m)) messages.push(m);
+      if (!o.once) wait = lowLatency ? 0 : LINGER_MS;
     }
     if (o.once && sub !== undefined && readToEnd(s)) {
       done = true;
@@ -288,10 +295,13 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
         const missing: boolean[] = column === null ? rows.map(() => true) : (column.isNull().toArray() as boolean[]);
         missing.forEach((miss, k) => { if (miss) bad.push({ m: rows[k], reason: `message value has no "${field}" (the event time) in ISO-8601, e.g. "2020-01-01T00:00:03.000Z"` }); });
         frame = i < 0 ? null : frame.filter(pl.col(field).isNotNull());
+        rows = rows.filter((_, k) => !missing[k]);
       }
     }
     if (bad.length > 0) await deadLetter(bad, firstTime);
-    return frame === null || frame.height === 0 ? [] : [{ frame }];
+    if (frame === null || frame.height === 0) return [];
+    // The continuous trigger measures each row's latency from its message's timestamp.
+    return [lowLatency ? { frame, arrivalMs: rows.map((m) => m.timestamp.getTime()) } : { frame }];
   }
 
   /** Bad messages: reported by `skipped()`, and written with the reason to the dead-letter topic (unless disabled). */
@@ -338,6 +348,9 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
     exhausted: () => closed || done,
     skipped: () => (missing === undefined ? [...skips] : [...skips, { path: o.topic, code: "NO_DATA", reason: missing }]),
     messagesRead: () => read,
+    lowLatency() {
+      lowLatency = true;
+    },
     async close() {
       closed = true;
       await sub?.close();

@@ -1,7 +1,10 @@
 import * as path from "node:path";
 import { OptionError } from "../../errors";
-import { optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
+import { oneOf, optionalBoolean, optionalString, positiveInt, positiveNumber, requireString } from "../../options";
+import { FILE_FORMATS, type FileFormat, type FileSchema } from "./fileFormats";
 import { TABLES, type Table } from "../../dataset/types";
+import { parseDuration } from "../../duration";
+import { systemClock, type Clock } from "../../replay/clock";
 
 /** Options of {@link fileStreamSource}. */
 export interface FileStreamSourceOptions {
@@ -11,7 +14,8 @@ export interface FileStreamSourceOptions {
   name?: string;
   /**
    * The BDD table whose schema each file must have; default the folder's name when it is
-   * `locations` or `accelerations`, else no table check (only a Datetime `timestamp` is required).
+   * `locations` or `accelerations` (parquet without `schema` only), else no table check (only a
+   * Datetime `timestamp` is required).
    */
   table?: Table;
   /**
@@ -42,6 +46,19 @@ export interface FileStreamSourceOptions {
    * can re-read it and other queries reading the same folder see the same files.
    */
   deadLetter?: string | false;
+  /**
+   * The files' format (Spark's `format(...)`): `"parquet"` (default, what the replay writes),
+   * `"json"` (one JSON object per line; `.json`, `.jsonl`, `.ndjson`) or `"csv"` (a header line; `.csv`).
+   * A text `timestamp` column (ISO-8601 UTC) becomes the Datetime event time.
+   */
+  format?: FileFormat;
+  /**
+   * The columns and types every file must have (Spark's `.schema(...)`), e.g.
+   * `{ uuid: pl.Utf8, timestamp: pl.Datetime("ms"), speed: pl.Float64 }`: values are converted to
+   * these types and other columns dropped; a file without one of them, or with a value that does not
+   * convert, is skipped, reported and dead-lettered like a bad parquet file. Default: none (as read).
+   */
+  schema?: FileSchema;
 }
 
 export interface ResolvedFileStreamSourceOptions {
@@ -53,6 +70,8 @@ export interface ResolvedFileStreamSourceOptions {
   maxBytesPerTrigger: number;
   maxRowsPerTrigger: number;
   deadLetter: string | false;
+  format: FileFormat;
+  schema: FileSchema | undefined;
 }
 
 /** Options of {@link kafkaSource}. */
@@ -94,7 +113,8 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
   const dir = requireString("dir", o.dir, '"results/stream/input/locations"');
   const base = path.basename(path.resolve(dir));
   if (o.table !== undefined && !TABLES.includes(o.table)) throw new OptionError("table", o.table, `expected one of ${TABLES.join(", ")}`);
-  const table = o.table ?? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined;
+  // The folder-name default is for the replay's parquet files; JSON/CSV and schema'd input carry their own types.
+  const table = o.table ?? ((o.format ?? "parquet") === "parquet" && o.schema === undefined ? (TABLES as readonly string[]).find((t) => t === base) as Table | undefined : undefined);
   return {
     dir,
     name: optionalString("name", o.name, base, '"locations"'),
@@ -104,7 +124,19 @@ export function resolveFileStreamSourceOptions(o: FileStreamSourceOptions): Reso
     maxBytesPerTrigger: o.maxBytesPerTrigger === Infinity ? Infinity : positiveInt("maxBytesPerTrigger", o.maxBytesPerTrigger, FILE_SOURCE_DEFAULTS.maxBytesPerTrigger),
     maxRowsPerTrigger: o.maxRowsPerTrigger === Infinity ? Infinity : positiveInt("maxRowsPerTrigger", o.maxRowsPerTrigger, FILE_SOURCE_DEFAULTS.maxRowsPerTrigger),
     deadLetter: resolveDeadLetterFolder(dir, o.deadLetter),
+    format: oneOf("format", o.format, FILE_FORMATS, "parquet"),
+    schema: resolveSchema(o.schema),
   };
+}
+
+function resolveSchema(schema: unknown): FileSchema | undefined {
+  if (schema === undefined) return undefined;
+  const example = 'expected column name → polars type, e.g. { uuid: pl.Utf8, timestamp: pl.Datetime("ms"), speed: pl.Float64 }';
+  if (schema === null || typeof schema !== "object" || Object.keys(schema).length === 0) throw new OptionError("schema", schema, example);
+  for (const [column, type] of Object.entries(schema)) {
+    if (type === null || typeof type !== "object" || typeof (type as { variant?: unknown }).variant !== "string") throw new OptionError(`schema.${column}`, String(type), example);
+  }
+  return schema as FileSchema;
 }
 
 /** The dead-letter folder of a file source on `dir`; refuses one the source would read as input. */
@@ -151,4 +183,62 @@ export function resolveKafkaSourceOptions(o: KafkaSourceOptions): ResolvedKafkaS
     retryBudgetMs: o.retryBudgetMs === undefined ? undefined : positiveInt("retryBudgetMs", o.retryBudgetMs, 1),
     deadLetter: o.deadLetter === false ? false : optionalString("deadLetter", o.deadLetter, topic.includes("-") ? `${topic.replace(/-[^-]*$/, "")}-dead-letter` : "dead-letter", '"DoeJane-dead-letter"'),
   };
+}
+
+/** Options of {@link rateSource} (Spark's `format("rate")`). */
+export interface RateSourceOptions {
+  /** Rows generated per second of wall-clock time; default 1. */
+  rowsPerSecond?: number;
+  /** Time to ramp up to `rowsPerSecond` (whole seconds, e.g. `"5 seconds"`), as Spark's `rampUpTime`; default 0. */
+  rampUpTime?: string | number;
+  /** The input's name inside the query; default `rate`. */
+  name?: string;
+  /** Stop after this many rows (the source is then exhausted, so the query ends); default: never. */
+  totalRows?: number;
+  /** Time source (tests pass a FakeClock); default the system clock. */
+  clock?: Clock;
+}
+
+export interface ResolvedRateSourceOptions {
+  rowsPerSecond: number;
+  rampUpSeconds: number;
+  name: string;
+  totalRows: number;
+  clock: Clock;
+}
+
+export const RATE_SOURCE_DEFAULTS = { rowsPerSecond: 1, rampUpTime: 0, name: "rate", totalRows: Infinity } as const;
+
+export function resolveRateSourceOptions(o: RateSourceOptions = {}): ResolvedRateSourceOptions {
+  if (o === null || typeof o !== "object") throw new OptionError("rateSource", o, "expected an options object such as { rowsPerSecond: 10 }");
+  const rampUpMs = parseDuration(o.rampUpTime ?? RATE_SOURCE_DEFAULTS.rampUpTime, "rampUpTime");
+  if (rampUpMs % 1000 !== 0) throw new OptionError("rampUpTime", o.rampUpTime, 'expected whole seconds, e.g. "5 seconds" (rows are generated per second)');
+  const clock = o.clock ?? systemClock;
+  if (typeof clock.now !== "function") throw new OptionError("clock", String(clock), "expected a Clock with now()");
+  return {
+    rowsPerSecond: positiveInt("rowsPerSecond", o.rowsPerSecond, RATE_SOURCE_DEFAULTS.rowsPerSecond),
+    rampUpSeconds: rampUpMs / 1000,
+    name: optionalString("name", o.name, RATE_SOURCE_DEFAULTS.name, '"rate"'),
+    totalRows: o.totalRows === Infinity ? Infinity : positiveInt("totalRows", o.totalRows, RATE_SOURCE_DEFAULTS.totalRows),
+    clock,
+  };
+}
+
+/** Options of {@link socketSource}: where the line server listens (Spark's `socketTextStream(host, port)`). */
+export interface SocketSourceOptions {
+  /** Default localhost. */
+  host?: string;
+  /** Default 9999 (the lecture's `nc -lk 9999`). */
+  port?: number;
+  /** The input's name in the query; default `lines`. */
+  name?: string;
+}
+
+export const SOCKET_SOURCE_DEFAULTS = { host: "localhost", port: 9999, name: "lines" } as const;
+
+/** A TCP port (0–65535), default 9999. */
+export function resolvePort(port: unknown): number {
+  const p = port ?? SOCKET_SOURCE_DEFAULTS.port;
+  if (typeof p !== "number" || !Number.isInteger(p) || p < 0 || p > 65_535) throw new OptionError("port", port, "expected a TCP port from 0 to 65535");
+  return p;
 }

@@ -2,7 +2,7 @@ import net from "node:net";
 import pl from "nodejs-polars";
 import { OptionError, QueryError } from "../../errors";
 import type { Skipped } from "../../dataset/types";
-import type { SourceChunk, StreamSource } from "../../stream";
+import type { SourceChunk, StreamSource } from "../types";
 import { resolvePort, SOCKET_SOURCE_DEFAULTS, type SocketSourceOptions } from "./options";
 
 /** A frame of lines with their arrival time (the engine's `timestamp` event-time column). */
@@ -87,7 +87,7 @@ export function socketSource(options: SocketSourceOptions = {}): SocketStreamSou
       if (socket === undefined && !ended) await (connecting ??= connect());
       if (failure) throw failure;
       if (lines.length === 0) return [];
-      const chunk: SourceChunk = { frame: linesFrame(lines, arrivals) };
+      const chunk: SourceChunk = { frame: linesFrame(lines, arrivals), arrivalMs: arrivals };
       read += lines.length;
       lines = [];
       arrivals = [];
