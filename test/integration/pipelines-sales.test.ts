@@ -3,8 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
-import { KafkaProducer, readTopicMessages } from "../../lib/kafka";
-import { produceSales, SalesDatabase, saveSales, simulateSales, summarizeSales, saleOf } from "../../lib/pipelines/sales";
+import { createTopics, KafkaProducer, readTopicMessages } from "../../lib/kafka";
+import { produceSales, SalesDatabase, saveSales, simulateSales, summarizeSales, saleOf, tumblingTotals } from "../../lib/pipelines/sales";
+import { consumeInGroup } from "../../lib/pipelines/consume";
 import { requireBroker, uniqueTopic } from "../helpers/kafka";
 
 describe("store sales pipeline (real Kafka, real SQLite)", function () {
@@ -81,5 +82,57 @@ describe("store sales pipeline (real Kafka, real SQLite)", function () {
     const totals = batch.getColumn("total").toArray() as number[];
     published.forEach((w, i) => assert.ok(Math.abs(w.total - totals[i]) < 1e-6, `window ${w.window_start}: ${w.total} vs ${totals[i]}`));
     assert.deepEqual(windows, published.map(({ batch_id: _, ...w }) => w));
+  });
+
+  it("live: summarizes while the store sells at a pace (until never + expect), in several micro-batches, ending on the batch totals", async () => {
+    const topic = uniqueTopic("sales");
+    const to = uniqueTopic("sales-summary");
+    const sales = simulateSales({ count: 60, seed: 13 });
+    // The topic exists before the summary subscribes, as in the notebook.
+    await createTopics([topic], { partitions: 1, replicationFactor: 1 });
+    const sent: number[] = [];
+    const reads: number[] = [];
+    const batches = new Set<number>();
+    const current = new Map<number, number>();
+    const selling = produceSales(sales, { topic, perSecond: 30, onSent: (n) => sent.push(n) });
+    const summary = summarizeSales({
+      topic, to, size: 5, until: "never", expect: sales.length,
+      onWindow: (w) => { batches.add(w.batch_id); current.set(w.window_start, w.total); },
+      onRead: (n) => reads.push(n),
+    });
+    const [sold, { windows, late }] = await Promise.all([selling, summary]);
+    assert.equal(sold, 60);
+    assert.deepEqual(sent, sales.map((_, i) => i + 1), "one send per sale, in order");
+    assert.equal(late, 0);
+    assert.ok(batches.size > 1, `read while selling: expected several micro-batches, saw ${batches.size}`);
+    assert.equal(reads.at(-1), 60);
+    assert.deepEqual(reads, [...reads].sort((a, b) => a - b), "onRead counts only grow");
+    const expected = tumblingTotals(sales, 5);
+    assert.deepEqual(windows, expected);
+    assert.deepEqual([...current].sort(([a], [b]) => a - b), expected.map((w) => [w.window_start, w.total]), "each window's latest update is its final total");
+  });
+
+  it("consumeInGroup's done() stops a run with until \"never\" once its input is complete, offsets committed", async () => {
+    const topic = uniqueTopic("sales");
+    const groupId = uniqueTopic("g");
+    await createTopics([topic], { partitions: 1, replicationFactor: 1 });
+    let handled = 0;
+    const consuming = consumeInGroup({ topic, groupId, until: "never", done: () => handled >= 30, handle: async (ms) => { handled += ms.length; } });
+    await produceSales(simulateSales({ count: 30, seed: 15 }), { topic, perSecond: 60 });
+    await consuming; // resolves without an abort signal
+    assert.equal(handled, 30);
+    // The offsets were committed: the group has nothing left to read.
+    db = await SalesDatabase.open({ path: ":memory:" });
+    assert.equal((await saveSales(db, { topic, groupId })).received, 0);
+  });
+
+  it("expect stops the summary after that many messages, also when the topic holds more", async () => {
+    const topic = uniqueTopic("sales");
+    const to = uniqueTopic("sales-summary");
+    const sales = simulateSales({ count: 50, seed: 14 });
+    await produceSales(sales, { topic });
+    const { windows } = await summarizeSales({ topic, to, size: 5, until: "never", expect: 20 });
+    assert.deepEqual(windows, tumblingTotals(sales.slice(0, 20), 5));
+    await assert.rejects(summarizeSales({ topic, to, expect: 0 }), /expect/);
   });
 });
