@@ -184,6 +184,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
   return {
     name: o.name,
     dir: o.dir,
+    spec: { kind: "files", dir: o.dir, table: o.table, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger },
     poll,
     replayable: {
       id: `files:${path.resolve(o.dir)}`,

@@ -1,0 +1,398 @@
+/**
+ * A streamlab query plan → a PySpark Structured Streaming program (the text `query.toSpark()`
+ * returns and `engine: "spark"` runs with spark-submit). The program reads the same inputs, computes
+ * the same operator, and writes the same outputs (parquet files `batch-NNNNNN.parquet` with
+ * `batch_id`, Kafka JSON values with the same keys) through `foreachBatch`. Where Spark differs from
+ * streamlab (end-of-input flush, update mode to files), the program does what streamlab does; the
+ * docstring at its top says how.
+ */
+import * as path from "node:path";
+import { SparkTranslationError } from "../errors";
+import { kafkaConfig } from "../kafka/config";
+import type { ResolvedWriteStreamOptions } from "../stream/options";
+import { eventTimeColumn, type InputPlan, type QueryPlan, type StepOp } from "../stream/plan";
+import type { SinkSpec, SourceSpec } from "../stream/types";
+import { inputColumns, schemaFields, tableOf } from "./columns";
+import { exprToPySpark } from "./expr";
+
+/** The Kafka connector matching the pinned pyspark (requirements-spark.txt), for `--packages`. */
+export const SPARK_KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3.5.7";
+
+/** Marks the line after which the program prints one progress record per micro-batch (the runner reads them). */
+export const PROGRESS_PREFIX = "STREAMLAB_PROGRESS ";
+
+/** What the translation needs besides the plan: the resolved writeStream options. */
+export type SparkProgramOptions = Pick<ResolvedWriteStreamOptions, "mode" | "trigger" | "sinks" | "name" | "checkpointLocation" | "watermarkPolicy">;
+
+/** True when the program reads or writes Kafka (spark-submit then needs {@link SPARK_KAFKA_PACKAGE}). */
+export function usesKafka(plan: QueryPlan, options: Pick<SparkProgramOptions, "sinks">): boolean {
+  return plan.inputs.some((i) => i.source.spec?.kind === "kafka") || options.sinks.some((s) => s.spec?.kind === "kafka");
+}
+
+const py = (s: string) => JSON.stringify(s);
+
+/** `30000` → `"30 seconds"`, `1500` → `"1500 milliseconds"` (Spark's interval strings). */
+export function sparkDuration(ms: number): string {
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000} minute${ms === 60_000 ? "" : "s"}`;
+  if (ms % 1000 === 0) return `${ms / 1000} second${ms === 1000 ? "" : "s"}`;
+  return `${ms} milliseconds`;
+}
+
+/** A Python identifier for an input name (`locations`, `my-topic` → `my_topic`). */
+function ident(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, "_");
+  return /^[0-9]/.test(s) ? `input_${s}` : s;
+}
+
+function sourceSpec(input: InputPlan): SourceSpec {
+  const spec = input.source.spec;
+  if (spec === undefined) throw new SparkTranslationError("source", `input "${input.source.name}" is read by a source Spark cannot read (memory or a custom source); use fileStreamSource or kafkaSource`);
+  return spec;
+}
+
+function sinkSpec(sink: { name: string; spec?: SinkSpec }): SinkSpec {
+  if (sink.spec === undefined) throw new SparkTranslationError("sink", `sink "${sink.name}" (memory or a custom sink) has no Spark equivalent; use parquetSink, kafkaSink or consoleSink`);
+  return sink.spec;
+}
+
+/** One stateless step as a chained PySpark call. */
+function stepCall(op: StepOp | undefined, where: string): string {
+  if (op === undefined || op.kind === "transform") {
+    throw new SparkTranslationError("transform", `${where}: transform(fn) runs a JavaScript function on each micro-batch, which Spark cannot run; express it with filter/select/withColumns/drop/rename, or run the query on streamlab's engine`);
+  }
+  switch (op.kind) {
+    case "filter":
+      return `.where(${exprToPySpark(op.predicate, `${where}, filter`)})`;
+    case "select":
+      return `.select(${op.columns.map((c) => (typeof c === "string" ? py(c) : exprToPySpark(c, `${where}, select`))).join(", ")})`;
+    case "withColumns":
+      return op.exprs.map((e) => {
+        const m = /^(.*)\.alias\(("(?:[^"\\]|\\.)*")\)$/.exec(exprToPySpark(e, `${where}, withColumns`));
+        if (m === null) throw new SparkTranslationError("withColumns", `${where}: withColumns(${String(e)}) needs .alias("name") to say which column it sets`);
+        return `.withColumn(${m[2]}, ${m[1]})`;
+      }).join("");
+    case "drop":
+      return `.drop(${op.columns.map(py).join(", ")})`;
+    case "rename":
+      return Object.entries(op.mapping).map(([a, b]) => `.withColumnRenamed(${py(a)}, ${py(b)})`).join("");
+  }
+}
+
+/** Lines that read one input into the DataFrame `<ident>`: source, schema, event time, watermark, steps. */
+function inputLines(input: InputPlan, endOfInput: boolean): string[] {
+  const spec = sourceSpec(input);
+  const name = input.source.name;
+  const v = ident(name);
+  const table = tableOf(spec, name);
+  if (table === undefined) throw new SparkTranslationError("source", `input "${name}": the Spark program declares each input's schema, known for the course tables; give fileStreamSource the option table ("locations" or "accelerations"), or name the Kafka source after one`);
+  const L: string[] = [];
+  const fields = schemaFields(table).map((f) => `    StructField(${py(f.name)}, ${spec.kind === "files" && f.type === "TimestampType()" ? "TimestampNTZType()" : f.type}),`);
+  if (spec.kind === "files") {
+    const dir = path.resolve(spec.dir);
+    L.push(`# Input "${name}": the replay's file stream ${spec.dir}/t=…/*.parquet (the ${table} table).`);
+    L.push(`# The files hold event times as UTC wall time without a zone (TIMESTAMP_NTZ); the t=… folders are not a column.`);
+    L.push(`${v}_schema = StructType([`, ...fields, "])");
+    L.push(`${v} = (spark.readStream.schema(${v}_schema)`);
+    L.push(`    .option("maxFilesPerTrigger", ${spec.maxFilesPerTrigger})`);
+    if (Number.isFinite(spec.maxBytesPerTrigger)) L.push(`    .option("maxBytesPerTrigger", ${spec.maxBytesPerTrigger})`);
+    L.push(`    .parquet(${py(dir)})`);
+    L.push(`    .drop("t")`);
+    L.push(`    .withColumn("timestamp", F.col("timestamp").cast("timestamp"))`);
+  } else {
+    const bootstrap = spec.bootstrap ?? kafkaConfig().bootstrap;
+    L.push(`# Input "${name}": the Kafka topic ${spec.topic} (JSON values, one ${table} row each, timestamps as ISO-8601 UTC).`);
+    L.push(`${v}_schema = StructType([`, ...fields, "])");
+    L.push(`${v} = (spark.readStream.format("kafka")`);
+    L.push(`    .option("kafka.bootstrap.servers", ${py(bootstrap)})`);
+    L.push(`    .option("subscribe", ${py(spec.topic)})`);
+    L.push(`    .option("startingOffsets", "earliest")  # streamlab reads a topic from its start`);
+    L.push(`    .option("failOnDataLoss", "false")`);
+    L.push(`    .option("maxOffsetsPerTrigger", ${spec.maxOffsetsPerTrigger})`);
+    L.push(`    .load()`);
+    L.push(`    .select(F.from_json(F.col("value").cast("string"), ${v}_schema).alias("row"))`);
+    L.push(`    .select("row.*")`);
+  }
+  // streamlab's sources set aside rows without an event time (dead letters); they never reach the query.
+  L.push(`    .where(F.col("timestamp").isNotNull()))  # rows without an event time are not input, as in streamlab`);
+  if (endOfInput) L.push(`${v} = ${v}.unionByName(end_of_input_rows(${py(name)}, ${v}))`);
+  if (input.watermark) L.push(`${v} = ${v}.withWatermark(${py(input.watermark.column)}, ${py(sparkDuration(input.watermark.delayMs))})`);
+  if (input.steps.length > 0) L.push(`${v} = ${v}${input.steps.map((s) => stepCall(s.op, `input "${name}"`)).join("")}`);
+  return L;
+}
+
+const AGGS = { mean: "F.avg", sum: "F.sum", count: "F.count", min: "F.min", max: "F.max" } as const;
+
+/** Lines computing `result` from the inputs' DataFrames, and the end-of-input row filter (Python expression or null). */
+function statefulLines(plan: QueryPlan): { lines: string[]; endFilter: string | null } {
+  const st = plan.stateful;
+  if (st === undefined) return { lines: [`result = ${ident(plan.inputs[0].source.name)}`], endFilter: null };
+  if (st.kind === "aggregate") {
+    const v = ident(plan.inputs[0].source.name);
+    const keys = st.keys.map(py);
+    const w = st.window;
+    const by = w === undefined ? keys : [`F.window(${py(w.column)}, ${py(sparkDuration(w.sizeMs))}${w.slideMs === w.sizeMs ? "" : `, ${py(sparkDuration(w.slideMs))}`})`, ...keys];
+    const aggs = Object.entries(st.aggs).map(([name, a]) => `${AGGS[a.fn]}(${a.column === null ? "F.lit(1)" : py(a.column)}).alias(${py(name)})`);
+    const cols = [...keys, ...(w ? ['F.col("window.start").alias("window_start")', 'F.col("window.end").alias("window_end")'] : []), ...Object.keys(st.aggs).map(py)];
+    return {
+      lines: [
+        `# ${w ? `${w.slideMs === w.sizeMs ? "Tumbling" : "Sliding"} event-time windows (epoch-aligned, [start, end)) per key` : "Per key"}: the aggregations, merged across micro-batches by Spark's state store.`,
+        `result = (${v}`,
+        `    .groupBy(${by.join(", ")})`,
+        `    .agg(${aggs.join(", ")})`,
+        `    .select(${cols.join(", ")}))`,
+      ],
+      endFilter: w ? `F.col("window_end") <= F.lit(END_OF_INPUT)` : null,
+    };
+  }
+  const o = st.options;
+  const [left, right] = plan.inputs;
+  const lcols = inputColumns(left);
+  const rcols = inputColumns(right);
+  if (lcols === undefined || rcols === undefined) throw new SparkTranslationError("join", "join: the columns of both inputs must be known to name the output; read course tables");
+  const lt = eventTimeColumn(left);
+  const rt = eventTimeColumn(right);
+  // streamlab's output: key, the two timestamps, the left columns, the right columns (renamed with the suffix on a clash).
+  const leftRest = lcols.filter((c) => c !== o.on && c !== lt && c !== o.leftTimestamp);
+  const taken = new Set([o.on, o.leftTimestamp, o.rightTimestamp, ...leftRest]);
+  const rightRest = rcols.filter((c) => c !== o.on && c !== rt).map((c) => [c, taken.has(c) ? c + o.suffix : c] as const);
+  const within = `INTERVAL ${o.withinMs} MILLISECONDS`;
+  const how = { inner: "inner", left: "left_outer", right: "right_outer", full: "full_outer" }[o.how];
+  const key = o.how === "inner" || o.how === "left" ? 'F.col("__left_key")' : o.how === "right" ? 'F.col("__right_key")' : 'F.coalesce("__left_key", "__right_key")';
+  const lv = ident(left.source.name);
+  const rv = ident(right.source.name);
+  return {
+    lines: [
+      `# Stream-stream ${o.how} join on ${o.on} and |${o.leftTimestamp} - ${o.rightTimestamp}| <= ${o.withinMs} ms: the time bound lets`,
+      "# Spark evict join state under the watermark and emit an unmatched row once no match can come.",
+      `${lv}_side = ${lv}.select(F.col(${py(o.on)}).alias("__left_key"), F.col(${py(lt)}).alias(${py(o.leftTimestamp)})${leftRest.map((c) => `, ${py(c)}`).join("")})`,
+      `${rv}_side = ${rv}.select(F.col(${py(o.on)}).alias("__right_key"), F.col(${py(rt)}).alias(${py(o.rightTimestamp)})${rightRest.map(([c, n]) => `, ${c === n ? py(c) : `F.col(${py(c)}).alias(${py(n)})`}`).join("")})`,
+      `result = (${lv}_side.join(${rv}_side, F.expr(`,
+      `        "__left_key = __right_key"`,
+      `        " AND ${o.rightTimestamp} >= ${o.leftTimestamp} - ${within}"`,
+      `        " AND ${o.rightTimestamp} <= ${o.leftTimestamp} + ${within}"), ${py(how)})`,
+      `    .select(${key}.alias(${py(o.on)}), ${py(o.leftTimestamp)}, ${py(o.rightTimestamp)}${[...leftRest, ...rightRest.map(([, n]) => n)].map((c) => `, ${py(c)}`).join("")}))`,
+    ],
+    endFilter: `F.coalesce(${py(o.leftTimestamp)}, ${py(o.rightTimestamp)}) < F.lit(END_OF_INPUT)`,
+  };
+}
+
+/** The Python call writing one micro-batch `df` to one sink. */
+function sinkCall(spec: SinkSpec, mode: string): string {
+  const batchId = spec.kind === "console" ? false : spec.batchId ?? mode !== "append";
+  switch (spec.kind) {
+    case "files":
+      return `write_files(df, batch_id, ${py(path.resolve(spec.dir))}, with_batch_id=${batchId ? "True" : "False"})`;
+    case "kafka":
+      return `write_kafka(df, batch_id, ${py(spec.topic)}, key=${spec.key === undefined ? "None" : py(spec.key)}, bootstrap=${py(spec.bootstrap ?? kafkaConfig().bootstrap)}, with_batch_id=${batchId ? "True" : "False"})`;
+    case "console":
+      return `df.show(${spec.maxRows}, truncate=False)`;
+  }
+}
+
+/**
+ * Translates a plan and its writeStream options to a PySpark program (see the module comment).
+ *
+ * @throws SparkTranslationError naming the operator, source or sink with no Spark equivalent
+ */
+export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string {
+  if (o.watermarkPolicy !== "min") throw new SparkTranslationError("watermarkPolicy", `watermarkPolicy "${o.watermarkPolicy}": the program would need spark.sql.streaming.multipleWatermarkPolicy=max; only "min" (Spark's default) is translated`);
+  const st = plan.stateful;
+  if (st?.kind === "aggregate" && o.mode === "complete" && st.window !== undefined && plan.inputs[0].watermark !== undefined) {
+    // Spark keeps every window in complete mode, as streamlab does: nothing differs.
+  }
+  const sinks = o.sinks.map(sinkSpec);
+  const inputs = plan.inputs;
+  // The end-of-input flush matters where rows wait for the watermark: append-mode windows and outer joins.
+  const stats = statefulLines(plan);
+  const holdsRows = st !== undefined && ((st.kind === "aggregate" && o.mode === "append" && stats.endFilter !== null) || (st.kind === "join" && st.options.how !== "inner"));
+  const endOfInput = o.trigger.kind === "once" && holdsRows;
+  const afterSteps = plan.after.map((s) => stepCall(s.op, "after the " + (st?.kind ?? "input"))).join("");
+  const trigger = o.trigger.kind === "once" ? "availableNow=True" : o.trigger.kind === "interval" ? `processingTime=${py(sparkDuration(o.trigger.ms))}` : 'processingTime="0 seconds"';
+  const L: string[] = [];
+  L.push(`"""streamlab query "${o.name}", translated to PySpark Structured Streaming by query.toSpark().`);
+  L.push("");
+  L.push("Run it with");
+  L.push(`    spark-submit --master local[2]${usesKafka(plan, o) ? ` --packages ${SPARK_KAFKA_PACKAGE}` : ""} ${ident(o.name)}.py`);
+  L.push("(--master spark://HOST:7077, yarn or k8s://… runs it on a cluster; output folders must then be on");
+  L.push("a filesystem every executor reaches, e.g. hdfs:// or s3a://).");
+  L.push("");
+  L.push("Where Spark's semantics differ from streamlab's, this program does what streamlab does:");
+  L.push("- Output goes through foreachBatch, so every output mode works with files (Spark's file sink");
+  L.push("  accepts append only): one parquet file per micro-batch, batch-NNNNNN.parquet, written under a");
+  L.push("  hidden name and renamed into place, rows carrying batch_id in update/complete mode, as");
+  L.push("  streamlab's parquet sink; Kafka values are JSON rows with the same keys.");
+  L.push(endOfInput
+    ? "- End of input (trigger once): streamlab moves the watermark to +infinity so every held row is\n  emitted; Spark keeps such state. The program appends one row far in the future to each input after\n  the data and runs on until Spark has evicted everything, then drops that row from the output."
+    : "- End of input: nothing is held back in this query's output mode, so no end-of-input step is needed.");
+  L.push("- Late rows: streamlab drops every row below the watermark; Spark drops a row for a window only");
+  L.push("  once that window is final, and for a join once the row is below the join's state watermark. With");
+  L.push("  the watermark longer than the input's disorder (the course data), no row is late either way.");
+  L.push('"""');
+  L.push("import json");
+  L.push("import tempfile");
+  L.push("from datetime import datetime, timezone");
+  L.push("");
+  L.push("from pyspark import SparkConf");
+  L.push("from pyspark.sql import SparkSession");
+  L.push("from pyspark.sql import functions as F");
+  L.push("from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType, TimestampNTZType, TimestampType");
+  L.push("");
+  L.push(`QUERY = ${py(o.name)}`);
+  L.push(`# Spark's checkpoint (offsets, commits, state); ${o.checkpointLocation === undefined ? "a fresh one per run, as streamlab without checkpointLocation" : "a run with the same folder resumes where the last one stopped"}.`);
+  L.push(`CHECKPOINT = ${o.checkpointLocation === undefined ? 'tempfile.mkdtemp(prefix="streamlab-spark-")' : py(path.resolve(o.checkpointLocation))}`);
+  if (endOfInput) L.push("END_OF_INPUT = datetime(2999, 1, 1, tzinfo=timezone.utc)  # the end-of-input row's event time (UTC): past every real row");
+  L.push("");
+  L.push("spark = (SparkSession.builder.appName(f\"streamlab-{QUERY}\")");
+  L.push('    .config("spark.sql.session.timeZone", "UTC")  # event times are UTC, as in streamlab');
+  L.push('    .config("spark.sql.shuffle.partitions", SparkConf().get("spark.sql.shuffle.partitions", "4"))  # small state: few partitions (--conf wins)');
+  L.push('    .config("spark.sql.streaming.numRecentProgressUpdates", "100000")');
+  L.push('    .config("spark.ui.showConsoleProgress", "false")');
+  L.push("    .getOrCreate())");
+  L.push('spark.sparkContext.setLogLevel("WARN")');
+  L.push("");
+  L.push("");
+  L.push("# --- Helpers: the same in every program streamlab generates. ---------------------------------");
+  L.push("");
+  L.push(RUNTIME);
+  L.push("");
+  L.push("");
+  L.push("# --- The query. ---------------------------------------------------------------------------------");
+  L.push("");
+  for (const input of inputs) L.push(...inputLines(input, endOfInput), "");
+  L.push(...stats.lines, "");
+  L.push(`# The inputs each Spark source reads (for the progress records).`);
+  L.push(`INPUTS = {${inputs.map((i) => { const s = sourceSpec(i); return `${py(i.source.name)}: ${py(s.kind === "files" ? path.resolve(s.dir) : s.topic)}`; }).join(", ")}}`);
+  L.push("");
+  L.push("");
+  L.push("def write_batch(df, batch_id):");
+  L.push(`    """Writes one micro-batch to every sink, as streamlab's sinks do (empty batches write nothing)."""`);
+  if (endOfInput) L.push(`    df = df.where(${stats.endFilter})  # not the end-of-input row`);
+  if (st !== undefined) L.push(`    df = add_batch_id(df, batch_id, True)  # streamlab's stateful operators add it (steps after them may select it)`);
+  if (afterSteps !== "") L.push(`    df = df${afterSteps}`);
+  L.push("    df.persist()");
+  L.push("    rows = df.count()");
+  L.push("    if rows > 0:");
+  for (const s of sinks) L.push(`        ${sinkCall(s, o.mode)}`);
+  L.push("    df.unpersist()");
+  L.push("    OUTPUT_ROWS[batch_id] = rows");
+  L.push("");
+  L.push("");
+  L.push("def run(**trigger):");
+  L.push(`    """Starts the query with this trigger and waits for it to end, printing a progress record per micro-batch."""`);
+  L.push("    query = (result.writeStream");
+  L.push(`        .outputMode(${py(o.mode)})`);
+  L.push("        .option(\"checkpointLocation\", CHECKPOINT)");
+  L.push("        .foreachBatch(write_batch)");
+  L.push("        .trigger(**trigger)");
+  L.push("        .start())");
+  L.push("    seen = 0");
+  L.push("    while not query.awaitTermination(1):");
+  L.push("        seen = report(query, seen)");
+  L.push("    report(query, seen)");
+  L.push("");
+  L.push("");
+  L.push("prepare_outputs([" + sinks.filter((s) => s.kind === "files").map((s) => py(path.resolve((s as { dir: string }).dir))).join(", ") + "])");
+  L.push(`run(${trigger})`);
+  if (endOfInput) {
+    L.push("# End of input: one row per input at END_OF_INPUT moves the watermark past every real row; in the");
+    L.push("# micro-batch after it Spark evicts the held state and emits what streamlab's flush emits.");
+    L.push("add_end_of_input_rows()");
+    L.push("run(availableNow=True)");
+    L.push("run(availableNow=True)");
+  }
+  L.push("spark.stop()");
+  return L.join("\n") + "\n";
+}
+
+/** The program's helpers, the same for every query (comments say why each exists). */
+const RUNTIME = String.raw`OUTPUT_ROWS = {}  # rows written per micro-batch, for the progress records
+END_OF_INPUT_SCHEMAS = {}
+
+
+def hadoop_fs(folder):
+    """The Hadoop filesystem of a folder (local, hdfs://, s3a://): the same code runs on a cluster."""
+    jvm = spark.sparkContext._jvm
+    p = jvm.org.apache.hadoop.fs.Path(folder)
+    return p.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), p, jvm.org.apache.hadoop.fs.Path
+
+
+def prepare_outputs(folders):
+    """A fresh run (no checkpoint yet) starts with empty output folders, as streamlab's parquet sink."""
+    fs, cp, Path = hadoop_fs(CHECKPOINT)
+    if fs.exists(Path(cp, "offsets")):
+        return
+    for folder in folders:
+        fs, p, Path = hadoop_fs(folder)
+        fs.mkdirs(p)
+        for st in fs.globStatus(Path(p, "batch-*.parquet")) or []:
+            fs.delete(st.getPath(), False)
+        fs.delete(Path(p, "_streamlab_log"), True)
+
+
+def timestamps_without_zone(df):
+    """Writes event times as UTC wall time without a zone, the type streamlab's files have."""
+    return df.select([F.col(f.name).cast("timestamp_ntz").alias(f.name) if isinstance(f.dataType, TimestampType) else F.col(f.name)
+                      for f in df.schema.fields])
+
+
+def add_batch_id(df, batch_id, wanted):
+    """Adds batch_id (long) when the sink wants it and the query did not add it already."""
+    return df.withColumn("batch_id", F.lit(batch_id).cast("long")) if wanted and "batch_id" not in df.columns else df
+
+
+def write_files(df, batch_id, folder, with_batch_id):
+    """One parquet file per micro-batch, batch-NNNNNN.parquet, written under a hidden name and renamed
+    into place so a reader never sees a partial file (streamlab's parquet sink). A re-run batch
+    (restart from the checkpoint) writes the same name again."""
+    df = add_batch_id(df, batch_id, with_batch_id)
+    fs, p, Path = hadoop_fs(folder)
+    tmp = Path(p, ".spark-batch-%d" % batch_id)
+    timestamps_without_zone(df).coalesce(1).write.mode("overwrite").parquet(tmp.toString())
+    part = fs.globStatus(Path(tmp, "part-*.parquet"))[0].getPath()
+    target = Path(p, "batch-%06d.parquet" % batch_id)
+    fs.delete(target, False)
+    fs.rename(part, target)
+    fs.delete(tmp, True)
+
+
+def write_kafka(df, batch_id, topic, key, bootstrap, with_batch_id):
+    """One message per row: key = the key column, value = the row as JSON with every field (nulls too)
+    and ISO-8601 UTC timestamps, as streamlab's Kafka sink."""
+    df = add_batch_id(df, batch_id, with_batch_id)
+    value = F.to_json(F.struct(*[F.col(c) for c in df.columns]),
+                      {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"})
+    message_key = F.col(key).cast("string") if key else F.lit(None).cast("string")
+    (df.select(message_key.alias("key"), value.alias("value"))
+       .write.format("kafka").option("kafka.bootstrap.servers", bootstrap).option("topic", topic).save())
+
+
+def end_of_input_rows(name, df):
+    """A second file stream per input with df's schema, in the checkpoint, empty until the end of input."""
+    END_OF_INPUT_SCHEMAS[name] = df.schema
+    fs, p, Path = hadoop_fs(CHECKPOINT + "/end-of-input/" + name)
+    fs.mkdirs(p)
+    return spark.readStream.schema(df.schema).parquet(CHECKPOINT + "/end-of-input/" + name)
+
+
+def add_end_of_input_rows():
+    """Writes the end-of-input row of each input: every column null but the event time."""
+    for name in INPUTS:
+        schema = END_OF_INPUT_SCHEMAS[name]
+        row = [END_OF_INPUT if f.name == "timestamp" else None for f in schema.fields]
+        spark.createDataFrame([row], schema).write.mode("append").parquet(CHECKPOINT + "/end-of-input/" + name)
+
+
+def report(query, seen):
+    """Prints the micro-batches' progress records that were not printed yet, one JSON line each."""
+    progress = query.recentProgress
+    for p in progress[seen:]:
+        p = p if isinstance(p, dict) else json.loads(p.json)
+        rows = {name: sum(s.get("numInputRows", 0) for s in p.get("sources", []) if where in s.get("description", ""))
+                for name, where in INPUTS.items()}
+        state = sum(op.get("numRowsTotal", 0) for op in p.get("stateOperators", []))
+        late = sum(op.get("numRowsDroppedByWatermark", 0) for op in p.get("stateOperators", []))
+        record = {"query": QUERY, "batchId": p["batchId"], "numInputRows": rows, "numOutputRows": OUTPUT_ROWS.get(p["batchId"], 0),
+                  "rowsDroppedByWatermark": late, "watermark": p.get("eventTime", {}).get("watermark"),
+                  "stateRows": state, "durationMs": p.get("durationMs", {}), "timestamp": p.get("timestamp")}
+        print("${PROGRESS_PREFIX}" + json.dumps(record), flush=True)
+    return len(progress)`;
