@@ -14,7 +14,7 @@ import type { KafkaOptions } from "../kafka/options";
 import { topicName } from "../kafka/topics";
 import type { KafkaConfig, KafkaPreset } from "../kafka/types";
 import { Agg } from "./aggregate";
-import { JOIN_HOWS, OUTPUT_MODES, resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
+import { JOIN_HOWS, OUTPUT_MODES, resolveTrigger, type Duration, type JoinHow, type QueryEngine, type Trigger } from "./options";
 import type { StreamingQuery } from "./query";
 import { consoleSink } from "./sinks/console";
 import { kafkaSink } from "./sinks/kafka";
@@ -91,6 +91,10 @@ export interface CourseQueryOptions {
   checkpoint?: string;
   /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
   batchPerPartition?: boolean;
+  /** `"streamlab"` (this process, default) or `"spark"`: the same query as a PySpark program run by spark-submit (docs/spark.md). */
+  engine?: QueryEngine;
+  /** With engine "spark": the master URL; default `"local[2]"`. */
+  master?: string;
   /** Aborting it stops the query cleanly. */
   signal?: AbortSignal;
   /** Called after every micro-batch with its progress record and the name of the query that ran it. */
@@ -275,6 +279,8 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
     trigger: r.trigger,
     batchPerPartition: o.batchPerPartition,
     checkpointLocation: o.checkpoint === undefined ? undefined : path.join(o.checkpoint, name),
+    engine: o.engine,
+    master: o.master,
     signal: o.signal,
     onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
   };
