@@ -31,6 +31,11 @@ export function usesKafka(plan: QueryPlan, options: Pick<SparkProgramOptions, "s
 
 const py = (s: string) => JSON.stringify(s);
 
+/** A folder as Spark should see it: a URI (`hdfs://…`, `s3a://…`, `file:/…`) as given, a local path made absolute. */
+export function sparkLocation(dir: string): string {
+  return /^[a-z][a-z0-9+.-]*:\//i.test(dir) ? dir : path.resolve(dir);
+}
+
 /** `30000` → `"30 seconds"`, `1500` → `"1500 milliseconds"` (Spark's interval strings). */
 export function sparkDuration(ms: number): string {
   if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000} minute${ms === 60_000 ? "" : "s"}`;
@@ -88,7 +93,7 @@ function inputLines(input: InputPlan, endOfInput: boolean): string[] {
   const L: string[] = [];
   const fields = schemaFields(table).map((f) => `    StructField(${py(f.name)}, ${spec.kind === "files" && f.type === "TimestampType()" ? "TimestampNTZType()" : f.type}),`);
   if (spec.kind === "files") {
-    const dir = path.resolve(spec.dir);
+    const dir = sparkLocation(spec.dir);
     L.push(`# Input "${name}": the replay's file stream ${spec.dir}/t=…/*.parquet (the ${table} table).`);
     L.push(`# The files hold event times as UTC wall time without a zone (TIMESTAMP_NTZ); the t=… folders are not a column.`);
     L.push(`${v}_schema = StructType([`, ...fields, "])");
@@ -114,6 +119,8 @@ function inputLines(input: InputPlan, endOfInput: boolean): string[] {
   }
   // streamlab's sources set aside rows without an event time (dead letters); they never reach the query.
   L.push(`    .where(F.col("timestamp").isNotNull()))  # rows without an event time are not input, as in streamlab`);
+  // Spark's per-source row counts are lost when a source is unioned or pruned: count the rows here.
+  L.push(`${v} = ${v}.observe("input_${v}", F.count(F.lit(1)).alias("rows"))  # input rows, for the progress records`);
   if (endOfInput) L.push(`${v} = ${v}.unionByName(end_of_input_rows(${py(name)}, ${v}))`);
   if (input.watermark) L.push(`${v} = ${v}.withWatermark(${py(input.watermark.column)}, ${py(sparkDuration(input.watermark.delayMs))})`);
   if (input.steps.length > 0) L.push(`${v} = ${v}${input.steps.map((s) => stepCall(s.op, `input "${name}"`)).join("")}`);
@@ -181,7 +188,7 @@ function sinkCall(spec: SinkSpec, mode: string): string {
   const batchId = spec.kind === "console" ? false : spec.batchId ?? mode !== "append";
   switch (spec.kind) {
     case "files":
-      return `write_files(df, batch_id, ${py(path.resolve(spec.dir))}, with_batch_id=${batchId ? "True" : "False"})`;
+      return `write_files(df, batch_id, ${py(sparkLocation(spec.dir))}, with_batch_id=${batchId ? "True" : "False"})`;
     case "kafka":
       return `write_kafka(df, batch_id, ${py(spec.topic)}, key=${spec.key === undefined ? "None" : py(spec.key)}, bootstrap=${py(spec.bootstrap ?? kafkaConfig().bootstrap)}, with_batch_id=${batchId ? "True" : "False"})`;
     case "console":
@@ -239,7 +246,7 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("");
   L.push(`QUERY = ${py(o.name)}`);
   L.push(`# Spark's checkpoint (offsets, commits, state); ${o.checkpointLocation === undefined ? "a fresh one per run, as streamlab without checkpointLocation" : "a run with the same folder resumes where the last one stopped"}.`);
-  L.push(`CHECKPOINT = ${o.checkpointLocation === undefined ? 'tempfile.mkdtemp(prefix="streamlab-spark-")' : py(path.resolve(o.checkpointLocation))}`);
+  L.push(`CHECKPOINT = ${o.checkpointLocation === undefined ? 'tempfile.mkdtemp(prefix="streamlab-spark-")' : py(sparkLocation(o.checkpointLocation))}`);
   if (endOfInput) L.push("END_OF_INPUT = datetime(2999, 1, 1, tzinfo=timezone.utc)  # the end-of-input row's event time (UTC): past every real row");
   L.push("");
   L.push("spark = (SparkSession.builder.appName(f\"streamlab-{QUERY}\")");
@@ -260,8 +267,8 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("");
   for (const input of inputs) L.push(...inputLines(input, endOfInput), "");
   L.push(...stats.lines, "");
-  L.push(`# The inputs each Spark source reads (for the progress records).`);
-  L.push(`INPUTS = {${inputs.map((i) => { const s = sourceSpec(i); return `${py(i.source.name)}: ${py(s.kind === "files" ? path.resolve(s.dir) : s.topic)}`; }).join(", ")}}`);
+  L.push(`# The inputs and the metric that counts each one's rows (for the progress records).`);
+  L.push(`INPUTS = {${inputs.map((i) => `${py(i.source.name)}: ${py(`input_${ident(i.source.name)}`)}`).join(", ")}}`);
   L.push("");
   L.push("");
   L.push("def write_batch(df, batch_id):");
@@ -291,7 +298,7 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("    report(query, seen)");
   L.push("");
   L.push("");
-  L.push("prepare_outputs([" + sinks.filter((s) => s.kind === "files").map((s) => py(path.resolve((s as { dir: string }).dir))).join(", ") + "])");
+  L.push("prepare_outputs([" + sinks.filter((s) => s.kind === "files").map((s) => py(sparkLocation((s as { dir: string }).dir))).join(", ") + "])");
   L.push(`run(${trigger})`);
   if (endOfInput) {
     L.push("# End of input: one row per input at END_OF_INPUT moves the watermark past every real row; in the");
@@ -387,8 +394,8 @@ def report(query, seen):
     progress = query.recentProgress
     for p in progress[seen:]:
         p = p if isinstance(p, dict) else json.loads(p.json)
-        rows = {name: sum(s.get("numInputRows", 0) for s in p.get("sources", []) if where in s.get("description", ""))
-                for name, where in INPUTS.items()}
+        metrics = p.get("observedMetrics") or {}
+        rows = {name: (metrics.get(metric) or {}).get("rows", 0) for name, metric in INPUTS.items()}
         state = sum(op.get("numRowsTotal", 0) for op in p.get("stateOperators", []))
         late = sum(op.get("numRowsDroppedByWatermark", 0) for op in p.get("stateOperators", []))
         record = {"query": QUERY, "batchId": p["batchId"], "numInputRows": rows, "numOutputRows": OUTPUT_ROWS.get(p["batchId"], 0),
