@@ -39,6 +39,13 @@ export interface SparkRunOptions {
 let located: string | undefined;
 
 /**
+ * Resolving `--packages` (Ivy) from two spark-submits at once can corrupt the shared Ivy cache: a
+ * run with the Kafka connector starts once the previous one has resolved it (printed its first
+ * progress line, or ended). The simple query starts two programs together.
+ */
+let packagesResolved: Promise<void> = Promise.resolve();
+
+/**
  * The spark-submit to use: `STREAMLAB_SPARK_SUBMIT` when set, else the one `scripts/spark.sh setup`
  * installs (once; quiet when done).
  *
@@ -80,6 +87,12 @@ export async function runSparkProgram(program: string, o: SparkRunOptions): Prom
   writeFileSync(file, program);
   const bin = path.dirname(submit);
   const args = ["--master", o.master, ...(o.kafka ? ["--packages", SPARK_KAFKA_PACKAGE] : []), file];
+  let resolved = () => {};
+  if (o.kafka) {
+    const before = packagesResolved;
+    packagesResolved = new Promise<void>((r) => { resolved = r; });
+    await before;
+  }
   // The env's python runs the driver and finds SPARK_HOME (pyspark's own launcher asks `python3`).
   const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, PYSPARK_PYTHON: process.env.PYSPARK_PYTHON ?? path.join(bin, "python") };
   await new Promise<void>((resolve, reject) => {
@@ -96,15 +109,18 @@ export async function runSparkProgram(program: string, o: SparkRunOptions): Prom
       const lines = pending.split("\n");
       pending = lines.pop()!;
       for (const line of lines) {
-        if (line.startsWith(PROGRESS_PREFIX)) o.onProgress?.(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as SparkProgress);
-        else if (line.trim() !== "") process.stdout.write(`${line}\n`); // the program's own output (console sink)
+        if (line.startsWith(PROGRESS_PREFIX)) {
+          resolved();
+          o.onProgress?.(JSON.parse(line.slice(PROGRESS_PREFIX.length)) as SparkProgress);
+        } else if (line.trim() !== "") process.stdout.write(`${line}\n`); // the program's own output (console sink)
       }
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr = (stderr + chunk).slice(-200_000);
     });
-    child.on("error", (e) => reject(new ToolError("spark-submit", `cannot start ${submit} (${e.message}); run 'bash scripts/spark.sh setup'`, e)));
+    child.on("error", (e) => (resolved(), reject(new ToolError("spark-submit", `cannot start ${submit} (${e.message}); run 'bash scripts/spark.sh setup'`, e))));
     child.on("close", (code, signal) => {
+    resolved();
       o.signal?.removeEventListener("abort", onAbort);
       if (code === 0 || o.signal?.aborted) return resolve();
       if (/JAVA_HOME is not set|java: not found|No such file or directory.*java/.test(stderr)) {
