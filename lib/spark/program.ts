@@ -142,7 +142,7 @@ function statefulLines(plan: QueryPlan): { lines: string[]; endFilter: string | 
     const cols = [...keys, ...(w ? ['F.col("window.start").alias("window_start")', 'F.col("window.end").alias("window_end")'] : []), ...Object.keys(st.aggs).map(py)];
     return {
       lines: [
-        `# ${w ? `${w.slideMs === w.sizeMs ? "Tumbling" : "Sliding"} event-time windows (epoch-aligned, [start, end)) per key` : "Per key"}: the aggregations, merged across micro-batches by Spark's state store.`,
+        `# ${w ? `${w.slideMs === w.sizeMs ? "Tumbling" : "Sliding"} event-time windows (epoch-aligned, [start, end)) per ` : "Per "}${st.keys.join(", ") || "query"}: the aggregations, merged across micro-batches by Spark's state store.`,
         `result = (${v}`,
         `    .groupBy(${by.join(", ")})`,
         `    .agg(${aggs.join(", ")})`,

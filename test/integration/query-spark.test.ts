@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { replay } from "../../lib/replay/replay";
+import { courseFigures, readCourseOutputs } from "../../lib/report/pipeline";
 import { FileSink } from "../../lib/sinks/files";
 import { locateSparkSubmit } from "../../lib/spark/submit";
 import { joinedQuery, simpleQuery, windowedQuery } from "../../lib/stream/queries";
@@ -84,5 +85,14 @@ describe("--engine spark on the course data (file stream)", function () {
       assert.equal(repeats(spark), repeats(polars), `${table}: no row twice`);
       assert.deepEqual(spark, polars, table);
     }
+  });
+
+  it("the report's reader and charts take Spark's output folder as they take streamlab's (after the three runs above)", () => {
+    const spark = readCourseOutputs(path.join(root, "spark"));
+    const polars = readCourseOutputs(path.join(root, "polars"));
+    for (const k of ["windowed", "joined", "locations"] as const) assert.equal(spark[k].height, polars[k].height, k);
+    const figs = { spark: courseFigures(spark), polars: courseFigures(polars) };
+    assert.equal(figs.spark.speed.data.length, figs.polars.speed.data.length, "one speed line per ride");
+    assert.equal(figs.spark.tracks.data.length, figs.polars.tracks.data.length);
   });
 });
