@@ -22,7 +22,7 @@ export const SPARK_KAFKA_PACKAGE = "org.apache.spark:spark-sql-kafka-0-10_2.12:3
 export const PROGRESS_PREFIX = "STREAMLAB_PROGRESS ";
 
 /** What the translation needs besides the plan: the resolved writeStream options. */
-export type SparkProgramOptions = Pick<ResolvedWriteStreamOptions, "mode" | "trigger" | "sinks" | "name" | "checkpointLocation" | "watermarkPolicy">;
+export type SparkProgramOptions = Pick<ResolvedWriteStreamOptions, "mode" | "trigger" | "sinks" | "name" | "checkpointLocation" | "watermarkPolicy"> & { batchPerPartition?: boolean };
 
 /** True when the program reads or writes Kafka (spark-submit then needs {@link SPARK_KAFKA_PACKAGE}). */
 export function usesKafka(plan: QueryPlan, options: Pick<SparkProgramOptions, "sinks">): boolean {
@@ -203,10 +203,8 @@ function sinkCall(spec: SinkSpec, mode: string): string {
  */
 export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string {
   if (o.watermarkPolicy !== "min") throw new SparkTranslationError("watermarkPolicy", `watermarkPolicy "${o.watermarkPolicy}": the program would need spark.sql.streaming.multipleWatermarkPolicy=max; only "min" (Spark's default) is translated`);
+  if (o.batchPerPartition) throw new SparkTranslationError("batchPerPartition", "batchPerPartition (one micro-batch per t= partition) has no Spark equivalent: Spark sizes micro-batches by maxFilesPerTrigger; leave it out to run on Spark");
   const st = plan.stateful;
-  if (st?.kind === "aggregate" && o.mode === "complete" && st.window !== undefined && plan.inputs[0].watermark !== undefined) {
-    // Spark keeps every window in complete mode, as streamlab does: nothing differs.
-  }
   const sinks = o.sinks.map(sinkSpec);
   const inputs = plan.inputs;
   // The end-of-input flush matters where rows wait for the watermark: append-mode windows and outer joins.
@@ -254,6 +252,7 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push('    .config("spark.sql.shuffle.partitions", SparkConf().get("spark.sql.shuffle.partitions", "4"))  # small state: few partitions (--conf wins)');
   L.push('    .config("spark.sql.streaming.numRecentProgressUpdates", "100000")');
   L.push('    .config("spark.ui.showConsoleProgress", "false")');
+  L.push('    .config("spark.sql.files.ignoreCorruptFiles", "true")  # a bad file is passed over, as streamlab\'s file source does');
   L.push("    .getOrCreate())");
   L.push('spark.sparkContext.setLogLevel("WARN")');
   L.push("");

@@ -141,6 +141,7 @@ describe("query.toSpark(): the plan as a PySpark program", () => {
     assertNoSpark(() => readStream(locations()).writeStream({ sinks: [new MemoryStreamSink()] }).toSpark(), "sink", /has no Spark equivalent; use parquetSink, kafkaSink or consoleSink/);
     assertNoSpark(() => readStream(fileStreamSource({ dir: "in/trips" })).writeStream({ sinks: files("o") }).toSpark(), "source", /give fileStreamSource the option table/);
     assertNoSpark(() => joined({ watermarkPolicy: "max" }), "watermarkPolicy", /only "min"/);
+    assertNoSpark(() => joined({ batchPerPartition: true }), "batchPerPartition", /no Spark equivalent/);
     // engine "spark" translates when the query is built, so the error comes before anything runs.
     assertNoSpark(() => readStream(locations()).writeStream({ sinks: [new MemoryStreamSink()], engine: "spark" }), "sink", /memory or a custom sink/);
   });
