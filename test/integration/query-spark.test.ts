@@ -2,7 +2,8 @@
  * `streamlab query … --engine spark` on the real course data: the replay writes ../shared/data/bdd
  * into the file stream, Apache Spark (spark-submit from the pinned pyspark, local[2]) runs the
  * generated program, and its final results equal the polars engine's on the same input: the latest
- * row per ride and window (windowed), the multiset of join rows (joined), every row (simple).
+ * row per ride and window (windowed, run continuously and stopped with Ctrl-C), the multiset of join
+ * rows (joined, with --once and its end-of-input step), every row (simple).
  * `bash scripts/spark.sh setup` runs first (idempotent): Java 17 and Python 3 are needed.
  */
 import { strict as assert } from "node:assert";
@@ -15,7 +16,7 @@ import { FileSink } from "../../lib/sinks/files";
 import { locateSparkSubmit } from "../../lib/spark/submit";
 import { joinedQuery, simpleQuery, windowedQuery } from "../../lib/stream/queries";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
-import { runCli } from "../helpers/cli";
+import { runCli, startCli, waitUntil } from "../helpers/cli";
 import { SHARED_BDD, hasSharedBdd } from "../helpers/kafka";
 import { canonicalRow, lastPerWindow, repeats } from "../helpers/rows";
 
@@ -48,10 +49,14 @@ describe("--engine spark on the course data (file stream)", function () {
     return out;
   }
 
-  it("windowed: the latest mean speed and count per ride and window equal the polars engine's", async () => {
-    const out = await onSpark("windowed");
-    assert.match(out, /\[windowed\] batch 0: in locations=478/);
-    assert.match(out, /query windowed: \d+ batches, input rows locations=478, output rows [1-9]\d*, rows dropped by the watermark 0/);
+  it("windowed, continuous (default trigger) until Ctrl-C: the latest mean speed and count per ride and window equal the polars engine's", async () => {
+    // The default trigger runs until stopped; SIGINT stops spark-submit (its process group) and exits 130.
+    const cli = startCli(["query", "windowed", "--engine", "spark", "--input", input, "--output", path.join(root, "spark")]);
+    await waitUntil("Spark's first micro-batch", () => /\[windowed\] batch 0:/.test(cli.out()) || cli.child.exitCode !== null, 300_000);
+    assert.match(cli.out(), /\[windowed\] batch 0: in locations=478, out [1-9]\d*/, cli.err());
+    cli.child.kill("SIGINT");
+    assert.equal(await cli.exited, 130, cli.err());
+    assert.match(cli.out(), /query windowed: \d+ batches, input rows locations=478, output rows [1-9]\d*, rows dropped by the watermark 0/);
     await windowedQuery({ input, output: path.join(root, "polars"), trigger: "once" }).awaitTermination();
     const spark = lastPerWindow(rowsOf(path.join(root, "spark", "windowed")));
     const polars = lastPerWindow(rowsOf(path.join(root, "polars", "windowed")));
