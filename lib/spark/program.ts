@@ -249,12 +249,14 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("");
   L.push("spark = (SparkSession.builder.appName(f\"streamlab-{QUERY}\")");
   L.push('    .config("spark.sql.session.timeZone", "UTC")  # event times are UTC, as in streamlab');
-  L.push('    .config("spark.sql.shuffle.partitions", SparkConf().get("spark.sql.shuffle.partitions", "4"))  # small state: few partitions (--conf wins)');
   L.push('    .config("spark.sql.streaming.numRecentProgressUpdates", "100000")');
   L.push('    .config("spark.ui.showConsoleProgress", "false")');
   L.push('    .config("spark.sql.files.ignoreCorruptFiles", "true")  # a bad file is passed over, as streamlab\'s file source does');
   L.push("    .getOrCreate())");
   L.push('spark.sparkContext.setLogLevel("WARN")');
+  L.push('if not SparkConf().contains("spark.sql.shuffle.partitions"):  # a --conf given to spark-submit wins');
+  L.push('    # One state partition per core (Spark\'s default of 200 makes every micro-batch slow on a laptop).');
+  L.push('    spark.conf.set("spark.sql.shuffle.partitions", str(spark.sparkContext.defaultParallelism))');
   L.push("");
   L.push("");
   L.push("# --- Helpers: the same in every program streamlab generates. ---------------------------------");
@@ -301,9 +303,9 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push(`run(${trigger})`);
   if (endOfInput) {
     L.push("# End of input: one row per input at END_OF_INPUT moves the watermark past every real row; in the");
-    L.push("# micro-batch after it Spark evicts the held state and emits what streamlab's flush emits.");
+    L.push("# no-data micro-batch after it (availableNow runs it) Spark evicts the held state and emits what");
+    L.push("# streamlab's flush emits.");
     L.push("add_end_of_input_rows()");
-    L.push("run(availableNow=True)");
     L.push("run(availableNow=True)");
   }
   L.push("spark.stop()");

@@ -92,7 +92,7 @@ describe("query.toSpark(): the plan as a PySpark program", () => {
     // The step after the join selects batch_id: it runs in foreachBatch, where the batch id is known.
     assert.match(p, /df = add_batch_id\(df, batch_id, True\)[^\n]*\n {4}df = df\.select\("uuid", .*"batch_id"\)/);
     assert.match(p, /unionByName\(end_of_input_rows\("locations", locations\)\)/);
-    assert.match(p, /add_end_of_input_rows\(\)\nrun\(availableNow=True\)\nrun\(availableNow=True\)/);
+    assert.match(p, /add_end_of_input_rows\(\)\nrun\(availableNow=True\)\nspark\.stop\(\)/);
     assert.match(p, /df = df\.where\(F\.coalesce\("loc_timestamp", "acc_timestamp"\) < F\.lit\(END_OF_INPUT\)\)/);
     assertCompiles(p);
     // An inner join holds no row back, and a continuous query has no end of input.
