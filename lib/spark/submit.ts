@@ -3,7 +3,7 @@
  * (`scripts/spark.sh setup`: the active conda env with pyspark, else `.venv-spark/`), reading the
  * program's progress lines as they come.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -36,7 +36,7 @@ export interface SparkRunOptions {
   signal?: AbortSignal;
 }
 
-let located: string | undefined;
+let located: Promise<string> | undefined;
 
 /**
  * Resolving `--packages` (Ivy) from two spark-submits at once can corrupt the shared Ivy cache: a
@@ -47,24 +47,32 @@ let packagesResolved: Promise<void> = Promise.resolve();
 
 /**
  * The spark-submit to use: `STREAMLAB_SPARK_SUBMIT` when set, else the one `scripts/spark.sh setup`
- * installs (once; quiet when done).
+ * installs (once, a few minutes for pyspark; quiet when done). Asynchronous: a notebook kernel
+ * stays responsive while pip runs.
  *
  * @throws ToolError naming Java or Python (what to install) when the set-up cannot run
  */
-export function locateSparkSubmit(): string {
+export function locateSparkSubmit(): Promise<string> {
   const fromEnv = process.env.STREAMLAB_SPARK_SUBMIT?.trim();
-  if (fromEnv) return fromEnv;
-  if (located !== undefined) return located;
-  const script = path.join(projectRoot(), "scripts", "spark.sh");
-  const r = spawnSync("bash", [script, "setup"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (r.error) throw new ToolError("bash", `cannot run ${script} (${r.error.message}); install bash`, r.error);
-  if (r.status !== 0) {
-    const why = (r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ");
-    const tool = /'java'/.test(why) ? "java" : /python/i.test(why) ? "python" : "pyspark";
-    throw new ToolError(tool, `the Spark engine cannot be set up: ${why}`);
-  }
-  located = r.stdout.trim().split("\n").pop()!;
+  if (fromEnv) return Promise.resolve(fromEnv);
+  located ??= setup().catch((e: unknown) => {
+    located = undefined; // fixed (Java installed)? the next call tries again
+    throw e;
+  });
   return located;
+}
+
+function setup(): Promise<string> {
+  const script = path.join(projectRoot(), "scripts", "spark.sh");
+  return new Promise((resolve, reject) => {
+    execFile("bash", [script, "setup"], { encoding: "utf8", maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error === null) return resolve(stdout.trim().split("\n").pop()!);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return reject(new ToolError("bash", `cannot run ${script} (${error.message}); install bash`, error));
+      const why = (stderr || stdout).trim().split("\n").slice(-3).join(" ");
+      const tool = /'java'/.test(why) ? "java" : /python/i.test(why) ? "python" : "pyspark";
+      reject(new ToolError(tool, `the Spark engine cannot be set up: ${why}`));
+    });
+  });
 }
 
 /** Lines of spark-submit's stderr worth showing when it fails: Python and Java errors, not Spark's INFO log. */
@@ -81,7 +89,7 @@ function errorLines(stderr: string): string {
  * @throws ToolError when Java/Python/pyspark are missing; QueryError when the program fails (with its error lines)
  */
 export async function runSparkProgram(program: string, o: SparkRunOptions): Promise<void> {
-  const submit = locateSparkSubmit();
+  const submit = await locateSparkSubmit();
   const dir = mkdtempSync(path.join(tmpdir(), "streamlab-spark-program-"));
   const file = path.join(dir, `${o.name.replace(/[^A-Za-z0-9_-]/g, "_")}.py`);
   writeFileSync(file, program);

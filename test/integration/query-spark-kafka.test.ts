@@ -32,7 +32,7 @@ describe("--engine spark on Kafka topics (real broker)", function () {
       this.skip();
     }
     await requireBroker();
-    locateSparkSubmit();
+    await locateSparkSubmit();
     root = mkdtempSync(path.join(tmpdir(), "streamlab-spark-kafka-"));
     await replay({ data: SHARED_BDD, sinks: new KafkaSink({ bootstrap: bootstrap(), topicPrefix: prefix }), speed: "max", start: "2020-01-01T00:00:00Z", progressLog: false });
   });

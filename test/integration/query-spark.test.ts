@@ -34,7 +34,7 @@ describe("--engine spark on the course data (file stream)", function () {
       console.log(`    (skipped: the course dataset is not at ${SHARED_BDD})`);
       this.skip();
     }
-    locateSparkSubmit(); // installs pyspark once (scripts/spark.sh setup); a missing Java/Python fails here, naming it
+    await locateSparkSubmit(); // installs pyspark once (scripts/spark.sh setup); a missing Java/Python fails here, naming it
     root = mkdtempSync(path.join(tmpdir(), "streamlab-spark-"));
     await replay({ data: SHARED_BDD, sinks: new FileSink({ out: root }), speed: "max", start: "2020-01-01T00:00:00Z", progressLog: false });
     input = path.join(root, "input");

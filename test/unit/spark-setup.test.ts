@@ -11,7 +11,7 @@ import { ToolError } from "../../lib/errors";
 import { locateSparkSubmit } from "../../lib/spark/submit";
 
 describe("Spark engine set-up", () => {
-  it("without java on PATH: a ToolError (TOOL_MISSING) naming java and what to install", () => {
+  it("without java on PATH: a ToolError (TOOL_MISSING) naming java and what to install", async () => {
     const bin = mkdtempSync(path.join(tmpdir(), "streamlab-nojava-"));
     const saved = { PATH: process.env.PATH, submit: process.env.STREAMLAB_SPARK_SUBMIT };
     try {
@@ -21,7 +21,7 @@ describe("Spark engine set-up", () => {
       }
       process.env.PATH = bin;
       delete process.env.STREAMLAB_SPARK_SUBMIT;
-      assert.throws(() => locateSparkSubmit(), (e: unknown) => {
+      await assert.rejects(locateSparkSubmit(), (e: unknown) => {
         assert.ok(e instanceof ToolError, String(e));
         assert.equal(e.code, "TOOL_MISSING");
         assert.equal(e.context.tool, "java");
