@@ -121,9 +121,13 @@ function inputLines(input: InputPlan, endOfInput: boolean): string[] {
   L.push(`    .where(F.col("timestamp").isNotNull()))  # rows without an event time are not input, as in streamlab`);
   // Spark's per-source row counts are lost when a source is unioned or pruned: count the rows here.
   L.push(`${v} = ${v}.observe("input_${v}", F.count(F.lit(1)).alias("rows"))  # input rows, for the progress records`);
-  if (endOfInput) L.push(`${v} = ${v}.unionByName(end_of_input_rows(${py(name)}, ${v}))`);
-  if (input.watermark) L.push(`${v} = ${v}.withWatermark(${py(input.watermark.column)}, ${py(sparkDuration(input.watermark.delayMs))})`);
+  // The steps come before the watermark: streamlab's watermark is the latest event time of the rows
+  // the steps kept (a filter's dropped rows do not move it), and Spark's is of the rows reaching withWatermark.
   if (input.steps.length > 0) L.push(`${v} = ${v}${input.steps.map((s) => stepCall(s.op, `input "${name}"`)).join("")}`);
+  if (input.watermark) {
+    if (endOfInput) L.push(`${v} = ${v}.unionByName(end_of_input_rows(${py(name)}, ${v}, ${py(input.watermark.column)}))`);
+    L.push(`${v} = ${v}.withWatermark(${py(input.watermark.column)}, ${py(sparkDuration(input.watermark.delayMs))})`);
+  }
   return L;
 }
 
@@ -374,9 +378,9 @@ def write_kafka(df, batch_id, topic, key, bootstrap, with_batch_id):
        .write.format("kafka").option("kafka.bootstrap.servers", bootstrap).option("topic", topic).save())
 
 
-def end_of_input_rows(name, df):
+def end_of_input_rows(name, df, event_time):
     """A second file stream per input with df's schema, in the checkpoint, empty until the end of input."""
-    END_OF_INPUT_SCHEMAS[name] = df.schema
+    END_OF_INPUT_SCHEMAS[name] = (df.schema, event_time)
     fs, p, Path = hadoop_fs(CHECKPOINT + "/end-of-input/" + name)
     fs.mkdirs(p)
     return spark.readStream.schema(df.schema).parquet(CHECKPOINT + "/end-of-input/" + name)
@@ -384,9 +388,8 @@ def end_of_input_rows(name, df):
 
 def add_end_of_input_rows():
     """Writes the end-of-input row of each input: every column null but the event time."""
-    for name in INPUTS:
-        schema = END_OF_INPUT_SCHEMAS[name]
-        row = [END_OF_INPUT if f.name == "timestamp" else None for f in schema.fields]
+    for name, (schema, event_time) in END_OF_INPUT_SCHEMAS.items():
+        row = [END_OF_INPUT if f.name == event_time else None for f in schema.fields]
         spark.createDataFrame([row], schema).write.mode("append").parquet(CHECKPOINT + "/end-of-input/" + name)
 
 

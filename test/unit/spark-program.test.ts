@@ -91,7 +91,8 @@ describe("query.toSpark(): the plan as a PySpark program", () => {
     assert.match(p, /\.select\(F\.coalesce\("__left_key", "__right_key"\)\.alias\("uuid"\), "loc_timestamp", "acc_timestamp", "speed", "latitude", "longitude", "x", "y", "z"\)/);
     // The step after the join selects batch_id: it runs in foreachBatch, where the batch id is known.
     assert.match(p, /df = add_batch_id\(df, batch_id, True\)[^\n]*\n {4}df = df\.select\("uuid", .*"batch_id"\)/);
-    assert.match(p, /unionByName\(end_of_input_rows\("locations", locations\)\)/);
+    // Steps (the select), then the end-of-input rows, then the watermark: it sees the rows the steps kept, as streamlab's.
+    assert.match(p, /locations = locations\.select\("uuid", "timestamp", "speed", "latitude", "longitude"\)\nlocations = locations\.unionByName\(end_of_input_rows\("locations", locations, "timestamp"\)\)\nlocations = locations\.withWatermark\("timestamp", "30 seconds"\)/);
     assert.match(p, /add_end_of_input_rows\(\)\nrun\(availableNow=True\)\nspark\.stop\(\)/);
     assert.match(p, /df = df\.where\(F\.coalesce\("loc_timestamp", "acc_timestamp"\) < F\.lit\(END_OF_INPUT\)\)/);
     assertCompiles(p);
@@ -110,6 +111,14 @@ describe("query.toSpark(): the plan as a PySpark program", () => {
     assert.match(p, /write_kafka\(df, batch_id, "DoeJane-windowed", key="ride_id", bootstrap="broker:9092", with_batch_id=True\)/);
     assert.match(p, /--packages org\.apache\.spark:spark-sql-kafka-0-10_2\.12:3\.5\.7/);
     assertCompiles(p);
+  });
+
+  it("folders given as URIs (hdfs://, s3a://) reach Spark unchanged; local paths are made absolute", () => {
+    const p = windowedSpeeds(fileStreamSource({ dir: "hdfs://namenode:8020/streams/input/locations" }), { watermark: "30 seconds", window: "15 seconds" })
+      .writeStream({ mode: "update", sinks: [parquetSink({ dir: "s3a://bucket/out/windowed" })], checkpointLocation: "cp/windowed" }).toSpark();
+    assert.match(p, /\.parquet\("hdfs:\/\/namenode:8020\/streams\/input\/locations"\)/);
+    assert.match(p, /write_files\(df, batch_id, "s3a:\/\/bucket\/out\/windowed"/);
+    assert.match(p, new RegExp(`CHECKPOINT = ${JSON.stringify(path.resolve("cp/windowed")).replace(/[/\\]/g, "\\$&")}`));
   });
 
   it("stateless steps: filter, withColumns, select, drop and rename as PySpark calls", () => {
