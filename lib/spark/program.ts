@@ -237,7 +237,11 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("  once that window is final, and for a join once the row is below the join's state watermark. With");
   L.push("  the watermark longer than the input's disorder (the course data), no row is late either way.");
   L.push('"""');
+  L.push("import atexit");
   L.push("import json");
+  L.push("import shutil");
+  L.push("import signal");
+  L.push("import sys");
   L.push("import tempfile");
   L.push("from datetime import datetime, timezone");
   L.push("");
@@ -248,7 +252,13 @@ export function toSparkProgram(plan: QueryPlan, o: SparkProgramOptions): string 
   L.push("");
   L.push(`QUERY = ${py(o.name)}`);
   L.push(`# Spark's checkpoint (offsets, commits, state); ${o.checkpointLocation === undefined ? "a fresh one per run, as streamlab without checkpointLocation" : "a run with the same folder resumes where the last one stopped"}.`);
-  L.push(`CHECKPOINT = ${o.checkpointLocation === undefined ? 'tempfile.mkdtemp(prefix="streamlab-spark-")' : py(sparkLocation(o.checkpointLocation))}`);
+  if (o.checkpointLocation === undefined) {
+    L.push('CHECKPOINT = tempfile.mkdtemp(prefix="streamlab-spark-")');
+    L.push("atexit.register(shutil.rmtree, CHECKPOINT, True)");
+  } else {
+    L.push(`CHECKPOINT = ${py(sparkLocation(o.checkpointLocation))}`);
+  }
+  L.push("signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped (streamlab's stop(), Ctrl-C): exit cleanly");
   if (endOfInput) L.push("END_OF_INPUT = datetime(2999, 1, 1, tzinfo=timezone.utc)  # the end-of-input row's event time (UTC): past every real row");
   L.push("");
   L.push("spark = (SparkSession.builder.appName(f\"streamlab-{QUERY}\")");
