@@ -403,6 +403,14 @@ def add_end_of_input_rows():
         spark.createDataFrame([row], schema).write.mode("append").parquet(CHECKPOINT + "/end-of-input/" + name)
 
 
+def watermark_of(progress):
+    """Spark's watermark as streamlab prints it: none before the first, +infinity after the end of input."""
+    wm = progress.get("eventTime", {}).get("watermark")
+    if wm is None or wm.startswith("1970-01-01T00:00:00"):
+        return None
+    return "+infinity" if wm >= "2998" else wm
+
+
 def report(query, seen):
     """Prints the micro-batches' progress records that were not printed yet, one JSON line each."""
     progress = query.recentProgress
@@ -413,7 +421,7 @@ def report(query, seen):
         state = sum(op.get("numRowsTotal", 0) for op in p.get("stateOperators", []))
         late = sum(op.get("numRowsDroppedByWatermark", 0) for op in p.get("stateOperators", []))
         record = {"query": QUERY, "batchId": p["batchId"], "numInputRows": rows, "numOutputRows": OUTPUT_ROWS.get(p["batchId"], 0),
-                  "rowsDroppedByWatermark": late, "watermark": p.get("eventTime", {}).get("watermark"),
+                  "rowsDroppedByWatermark": late, "watermark": watermark_of(p),
                   "stateRows": state, "durationMs": p.get("durationMs", {}), "timestamp": p.get("timestamp")}
         print("${PROGRESS_PREFIX}" + json.dumps(record), flush=True)
     return len(progress)`;

@@ -192,7 +192,7 @@ export class StreamingQuery {
       numInputRows: p.numInputRows,
       numOutputRows: p.numOutputRows,
       rowsDroppedByWatermark: p.rowsDroppedByWatermark,
-      watermark: p.watermark === null || p.watermark.startsWith("1970-01-01T00:00:00") ? null : p.watermark,
+      watermark: p.watermark,
       stateRows: p.stateRows,
       durationMs: { poll: ms("latestOffset") + ms("getBatch"), process: ms("addBatch"), sink: 0, total: ms("triggerExecution") },
       timestamp: p.timestamp,

@@ -70,6 +70,7 @@ describe("--engine spark on the course data (file stream)", function () {
   it("joined (full outer, with the end-of-input flush): the multiset of join rows equals the polars engine's", async () => {
     const out = await onSpark("joined");
     assert.match(out, /query joined: \d+ batches, input rows locations=478 accelerations=23512, output rows [1-9]\d*/);
+    assert.match(out, /\[joined\] batch \d+: in locations=0 accelerations=0, out [1-9]\d*, late dropped 0, watermark \+infinity/, "the end-of-input batch emitted the unmatched rows");
     await joinedQuery({ input, output: path.join(root, "polars"), trigger: "once" }).awaitTermination();
     const sparkRows = rowsOf(path.join(root, "spark", "stream-joined"));
     const polarsRows = rowsOf(path.join(root, "polars", "stream-joined"));
