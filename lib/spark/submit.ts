@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { QueryError, ToolError } from "../errors";
 import { projectRoot } from "../notebooks/options";
-import { PROGRESS_PREFIX, SPARK_KAFKA_PACKAGE } from "./program";
+import { PROGRESS_PREFIX } from "./helpers";
+import { SPARK_KAFKA_PACKAGE } from "./program";
 
 /** One micro-batch's progress as the program prints it (Spark's progress, mapped to streamlab's names). */
 export interface SparkProgress {
