@@ -8,6 +8,7 @@ export * from "./dataset";
 export * from "./generate";
 export * from "./replay";
 export * from "./stream";
+export * from "./spark";
 export * from "./sinks";
 export * from "./kafka";
 export * from "./notebooks";

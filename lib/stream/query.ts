@@ -9,6 +9,8 @@ import { BatchProcessor, type BatchResult } from "./processor";
 import { ProgressLog } from "./progress";
 import { formatWatermark } from "./time";
 import type { ProgressRecord, SourceChunk, StreamSource } from "./types";
+import { toSparkProgram, usesKafka } from "../spark/program";
+import { runSparkProgram, type SparkProgress } from "../spark/submit";
 
 /** Running totals of a query, for its final summary. */
 export interface QueryTotals {
@@ -51,11 +53,18 @@ export class StreamingQuery {
   /** Batches whose output a run before a restart committed. */
   private committedOnDisk = new Set<number>();
 
-  /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
+  /** The PySpark program that runs the query with engine "spark". */
+  private readonly sparkProgram: string | null;
+
+  /**
+   * Validates the plan and options (OptionError/QueryError; SparkTranslationError with engine
+   * "spark" when a part has no Spark equivalent); prefer `StreamFrame.writeStream`.
+   */
   constructor(private readonly plan: QueryPlan, options: WriteStreamOptions) {
     this.options = resolveWriteStreamOptions(options);
     this.name = this.options.name;
     this.processor = new BatchProcessor(plan, this.options.mode, this.options);
+    this.sparkProgram = this.options.engine === "spark" ? this.toSpark() : null;
     this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
     if (this.options.trigger.kind === "continuous" && (plan.stateful !== undefined || plan.dedup !== undefined)) {
@@ -66,6 +75,19 @@ export class StreamingQuery {
       const cannot = plan.inputs.find((i) => i.source.replayable === undefined);
       if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource) and the Kafka source (kafkaSource).`, { context: { option: "checkpointLocation" } });
     }
+  }
+
+  /**
+   * The query as a PySpark Structured Streaming program (its text): the same inputs, operator,
+   * output mode, trigger and outputs (docs/spark.md). `engine: "spark"` runs exactly this program.
+   *
+   * @throws SparkTranslationError (`NO_SPARK_EQUIVALENT`) naming the operator, source or sink Spark cannot run
+   * @example
+   * console.log(windowedSpeeds(source, { watermark: "30 seconds", window: "15 seconds" })
+   *   .writeStream({ mode: "update", sinks: [parquetSink({ dir: "out/windowed" })] }).toSpark());
+   */
+  toSpark(): string {
+    return toSparkProgram(this.plan, this.options);
   }
 
   /** Starts the micro-batch loop in the background and returns this query. */
@@ -135,6 +157,7 @@ export class StreamingQuery {
     const signal = this.controller.signal;
     const opened: typeof this.options.sinks = [];
     try {
+      if (this.sparkProgram !== null) return await this.runOnSpark(this.sparkProgram, signal);
       const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
         try { await sink.open({ queryName: this.name, resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
@@ -154,6 +177,37 @@ export class StreamingQuery {
       }
       this.active = false;
     }
+  }
+
+  /** Engine "spark": spark-submit runs the program, which writes the outputs; its progress lines become progress records. */
+  private async runOnSpark(program: string, signal: AbortSignal): Promise<void> {
+    await runSparkProgram(program, {
+      master: this.options.master,
+      kafka: usesKafka(this.plan, this.options),
+      name: this.name,
+      signal,
+      onProgress: (p: SparkProgress) => this.recordSparkProgress(p),
+    });
+  }
+
+  private recordSparkProgress(p: SparkProgress): void {
+    const ms = (k: string) => p.durationMs[k] ?? 0;
+    const record: ProgressRecord = {
+      batchId: p.batchId,
+      numInputRows: p.numInputRows,
+      numOutputRows: p.numOutputRows,
+      rowsDroppedByWatermark: p.rowsDroppedByWatermark,
+      watermark: p.watermark,
+      stateRows: p.stateRows,
+      durationMs: { poll: ms("latestOffset") + ms("getBatch"), process: ms("addBatch"), sink: 0, total: ms("triggerExecution") },
+      timestamp: p.timestamp,
+    };
+    const totals = this.totalsSoFar;
+    totals.batches++;
+    for (const [k, v] of Object.entries(p.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
+    totals.outputRows += p.numOutputRows;
+    totals.rowsDroppedByWatermark += p.rowsDroppedByWatermark;
+    this.progress.add(record);
   }
 
   /** Polls one source; a failing source stops the query with a QueryError naming it. Empty chunks are dropped. */

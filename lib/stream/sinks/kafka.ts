@@ -41,6 +41,7 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
   return {
     name: o.name,
     topic: o.topic,
+    spec: { kind: "kafka", topic: o.topic, key: o.key, bootstrap: o.bootstrap, batchId: o.batchId },
     async open(context?: SinkOpenContext) {
       const cp = context?.checkpoint;
       if (cp === undefined) {

@@ -66,6 +66,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   return {
     name: o.name,
     dir: o.dir,
+    spec: { kind: "files", dir: o.dir, batchId: o.batchId },
     async open(context?: SinkOpenContext) {
       try {
         await fs.mkdir(o.dir, { recursive: true });
