@@ -9,6 +9,7 @@ export * from "./generate";
 export * from "./replay";
 export * from "./stream";
 export * from "./sinks";
+export * from "./files";
 export * from "./kafka";
 export * from "./notebooks";
 export * from "./pipelines";
