@@ -21,7 +21,9 @@ export async function consumeSection(ctx: Ctx): Promise<Parts> {
   await requireBroker();
   const k = ctx.p.kafka;
   const base = await ctx.data("consume base", ctx.p.publish.base);
-  const ds = await ctx.expand("consume", base, ctx.p.publish.copies, ctx.p.publish.loops);
+  // The course's layout, one file per ride per partition (an expanded copy has one file per partition,
+  // which would hide the per-file costs of reading it).
+  const ds = ctx.p.publish.copies === 1 && ctx.p.publish.loops === 1 ? base : await ctx.expand("consume", base, ctx.p.publish.copies, ctx.p.publish.loops);
   const prefix = ctx.prefix("CO");
   const topics = [`${prefix}-locations`, `${prefix}-accelerations`];
   await createTopics(topics, k.partitions);
@@ -67,7 +69,7 @@ export async function consumeSection(ctx: Ctx): Promise<Parts> {
     met: ratio === null ? null : ratio >= 0.5,
     verdict: ratio === null ? `${!ours ? "streamlab" : "kcat"} not measured (see below)` : `streamlab ${fmt.rate(rate(ours!))} rows/s = ${fmt.x(ratio)} kcat's ${fmt.rate(rate(kcat!))} rows/s`,
     tables: [{ columns: ["consumer", "messages", "seconds", "rows/s", "vs kcat", "how"], rows }],
-    notes: [`${(ds.rows.locations + ds.rows.accelerations).toLocaleString("en-US")} messages on ${topics.length} topics of ${k.partitions} partitions, written by the replay (idempotent, so each topic ends in committed data).`],
+    notes: [`${(ds.rows.locations + ds.rows.accelerations).toLocaleString("en-US")} messages (from ${ds.files.toLocaleString("en-US")} course-layout files) on ${topics.length} topics of ${k.partitions} partitions, written by the replay (idempotent, so each topic ends in committed data).`],
     notMeasured, raw,
   };
 }

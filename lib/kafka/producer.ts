@@ -116,8 +116,17 @@ export class KafkaProducer {
     if (connections > 1 && options.transactionalId !== undefined) throw new OptionError("connections", connections, "1 with a transactionalId (a transaction belongs to one producer)");
     const client = options.transactionalId === undefined ? producerClient(options.client) : "kafkajs";
     const admin = await KafkaAdmin.connect(config); // probes the brokers first: BROKER_UNREACHABLE in seconds
-    // platformatic connects on its first request (the probe above has seen the broker answer).
-    if (client === "platformatic") return new KafkaProducer(config, [], Array.from({ length: connections }, () => platformaticSender(config)), admin, options);
+    if (client === "platformatic") {
+      const made = await Promise.allSettled(Array.from({ length: connections }, () => platformaticSender(config)));
+      const senders = made.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const failed = made.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        await Promise.all(senders.map((s) => s.close()));
+        await admin.close();
+        throw asKafkaError(failed.reason, config);
+      }
+      return new KafkaProducer(config, [], senders, admin, options);
+    }
     // Idempotent: a retried send never duplicates; kafkajs sets acks=-1 (all in-sync replicas) for it.
     // Bounded retries so a broker that dies mid-run ends in an error instead of a silent hang.
     const retry = retryWithin(config.retryBudgetMs);

@@ -54,6 +54,7 @@ export function kafkajsSender(producer: Pick<Producer, "send"> & Partial<Pick<Pr
 
 /** The shape of @platformatic/kafka's producer that streamlab uses (its types need TypeScript's nodenext resolution). */
 interface PlatformaticProducer {
+  initIdempotentProducer(options: object): Promise<unknown>;
   send(options: { messages: Array<{ topic: string; key?: string; value: string; partition: number; timestamp?: bigint }> }): Promise<{ offsets?: Array<{ partition: number; offset: bigint }> }>;
   close(force?: boolean): Promise<void>;
 }
@@ -63,7 +64,7 @@ interface PlatformaticProducer {
  * `config.retryBudgetMs` (a broker restart is ridden out); the sequence numbers of a retried request
  * stay the same, so the broker drops a copy it already wrote.
  */
-export function platformaticSender(config: KafkaConfig): Sender {
+export async function platformaticSender(config: KafkaConfig): Promise<Sender> {
   // Loaded on first use: the kafkajs-only paths never pay for it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Producer: PltProducer, stringSerializers } = require("@platformatic/kafka") as { Producer: new (o: object) => PlatformaticProducer; stringSerializers: object };
@@ -80,6 +81,13 @@ export function platformaticSender(config: KafkaConfig): Sender {
     retries: Math.max(1, Math.ceil(config.retryBudgetMs / retryDelay)),
     retryDelay,
   });
+  try {
+    // Connects and takes a producer id now, so the first send (a replay's first release) pays neither.
+    await producer.initIdempotentProducer({ idempotent: true, acks: -1 });
+  } catch (e) {
+    await producer.close().catch(() => {});
+    throw e;
+  }
   return {
     async send(topic, messages) {
       const result = await producer.send({

@@ -67,7 +67,52 @@ function windowBound(w: WindowSpec): (ms: pl.Expr) => pl.Expr {
 }
 
 const GROUP_ALL = "__group_all";
-const UPDATED = "__updated_in";
+/** @internal Internal column: the batch that last updated a group. */
+export const UPDATED = "__updated_in";
+
+/** @internal Per aggregation: non-null count, and the sum / min / max it needs (a micro-batch's partials). */
+export function partialExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  const exprs: pl.Expr[] = [];
+  aggs.forEach(([, a], i) => {
+    if (a.column === null) {
+      exprs.push(pl.len().cast(pl.Int64).alias(`__c${i}`));
+    } else {
+      const c = pl.col(a.column);
+      exprs.push(c.count().cast(pl.Int64).alias(`__c${i}`));
+      if (a.fn === "mean" || a.fn === "sum") exprs.push(c.cast(pl.Float64).sum().alias(`__s${i}`));
+      if (a.fn === "min") exprs.push(c.min().alias(`__min${i}`));
+      if (a.fn === "max") exprs.push(c.max().alias(`__max${i}`));
+    }
+  });
+  return exprs;
+}
+
+/** @internal Partials of several rows of a group → one row: counts and sums add up, min of mins, max of maxes, last update. */
+export function mergeExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
+  aggs.forEach(([, a], i) => {
+    exprs.push(pl.col(`__c${i}`).sum().alias(`__c${i}`));
+    if (a.fn === "mean" || a.fn === "sum") exprs.push(pl.col(`__s${i}`).sum().alias(`__s${i}`));
+    if (a.fn === "min") exprs.push(pl.col(`__min${i}`).min().alias(`__min${i}`));
+    if (a.fn === "max") exprs.push(pl.col(`__max${i}`).max().alias(`__max${i}`));
+  });
+  return exprs;
+}
+
+/** @internal Partials → each aggregation's output column, by name. */
+export function aggValueExprs(aggs: [string, Aggregation][]): pl.Expr[] {
+  return aggs.map(([name, a], i) => {
+    const count = pl.col(`__c${i}`);
+    const none = count.eq(0);
+    switch (a.fn) {
+      case "count": return count.alias(name);
+      case "mean": return pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`).div(count)).cast(pl.Float64).alias(name);
+      case "sum": return pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`)).cast(pl.Float64).alias(name);
+      case "min": return pl.col(`__min${i}`).alias(name);
+      case "max": return pl.col(`__max${i}`).alias(name);
+    }
+  });
+}
 
 /**
  * Keyed (optionally windowed) aggregation state, held as one polars frame: a row per group (keys ×
@@ -98,42 +143,13 @@ export class AggregationState {
     this.by = [...keys, ...(window ? [WINDOW_START_MS] : [])];
     if (this.by.length === 0) this.by.push(GROUP_ALL);
     this.groupAll = pl.lit(1).alias(GROUP_ALL);
-    this.partialExprs = this.buildPartialExprs();
-    this.mergeExprs = this.buildMergeExprs();
+    this.partialExprs = partialExprs(this.aggs);
+    this.mergeExprs = mergeExprs(this.aggs);
     this.outputExprs = this.buildOutputExprs();
     this.sortBy = [...keys, ...(window ? ["window_start"] : [])];
     const end = pl.col(WINDOW_START_MS).add(window?.sizeMs ?? 0);
     // A literal per watermark is one small expression per batch; the column arithmetic is built once.
     this.finalAt = window && evictByWatermark ? (wm) => end.lessThanEquals(pl.lit(wm)) : null;
-  }
-
-  /** Per aggregation: non-null count, and the sum / min / max it needs. */
-  private buildPartialExprs(): pl.Expr[] {
-    const exprs: pl.Expr[] = [];
-    this.aggs.forEach(([, a], i) => {
-      if (a.column === null) {
-        exprs.push(pl.len().cast(pl.Int64).alias(`__c${i}`));
-      } else {
-        const c = pl.col(a.column);
-        exprs.push(c.count().cast(pl.Int64).alias(`__c${i}`));
-        if (a.fn === "mean" || a.fn === "sum") exprs.push(c.cast(pl.Float64).sum().alias(`__s${i}`));
-        if (a.fn === "min") exprs.push(c.min().alias(`__min${i}`));
-        if (a.fn === "max") exprs.push(c.max().alias(`__max${i}`));
-      }
-    });
-    return exprs;
-  }
-
-  /** State + batch partials → one row per group: counts and sums add up, min of mins, max of maxes. */
-  private buildMergeExprs(): pl.Expr[] {
-    const exprs: pl.Expr[] = [pl.col(UPDATED).max().alias(UPDATED)];
-    this.aggs.forEach(([, a], i) => {
-      exprs.push(pl.col(`__c${i}`).sum().alias(`__c${i}`));
-      if (a.fn === "mean" || a.fn === "sum") exprs.push(pl.col(`__s${i}`).sum().alias(`__s${i}`));
-      if (a.fn === "min") exprs.push(pl.col(`__min${i}`).min().alias(`__min${i}`));
-      if (a.fn === "max") exprs.push(pl.col(`__max${i}`).max().alias(`__max${i}`));
-    });
-    return exprs;
   }
 
   /** Partials → the output columns: keys, window_start, window_end, then each aggregation. */
@@ -144,17 +160,7 @@ export class AggregationState {
       exprs.push(bound(pl.col(WINDOW_START_MS)).alias("window_start"));
       exprs.push(bound(pl.col(WINDOW_START_MS).add(this.window.sizeMs)).alias("window_end"));
     }
-    this.aggs.forEach(([name, a], i) => {
-      const count = pl.col(`__c${i}`);
-      const none = count.eq(0);
-      switch (a.fn) {
-        case "count": exprs.push(count.alias(name)); break;
-        case "mean": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`).div(count)).cast(pl.Float64).alias(name)); break;
-        case "sum": exprs.push(pl.when(none).then(pl.lit(null)).otherwise(pl.col(`__s${i}`)).cast(pl.Float64).alias(name)); break;
-        case "min": exprs.push(pl.col(`__min${i}`).alias(name)); break;
-        case "max": exprs.push(pl.col(`__max${i}`).alias(name)); break;
-      }
-    });
+    exprs.push(...aggValueExprs(this.aggs));
     return exprs;
   }
 

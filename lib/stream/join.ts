@@ -34,12 +34,17 @@ export class JoinState {
   private nullsForRightRows: pl.Expr[] | null = null;
   private readonly keepLeftMatches: boolean;
   private readonly keepRightMatches: boolean;
+  /** Left semi/anti: the output is left rows only (see {@link semiOrAnti}). */
+  private readonly leftOnly: boolean;
+
+  private readonly options: ResolvedJoinOptions;
 
   /**
-   * @param leftTime event-time column of the left input (renamed to options.leftTimestamp)
+   * @param leftTime event-time column of the left input (renamed to options.leftTimestamp, but for a left semi/anti join)
    * @param rightTime event-time column of the right input (renamed to options.rightTimestamp)
    */
-  constructor(private readonly options: ResolvedJoinOptions, private readonly leftTime: string, private readonly rightTime: string) {
+  constructor(options: ResolvedJoinOptions, private readonly leftTime: string, private readonly rightTime: string) {
+    this.options = options;
     this.closeEnough = pl.col(LT).sub(pl.col(RT)).abs().lessThanEquals(options.withinMs);
     const size = Math.max(options.withinMs, 1);
     const buckets = new Map<string, pl.Expr>([LT, RT].map((t) => [t, pl.col(t).div(size).floor().alias(BUCKET)]));
@@ -47,6 +52,9 @@ export class JoinState {
     this.shifted = [-1, 1].map((d) => pl.col(BUCKET).add(d).alias(BUCKET));
     this.keepLeftMatches = options.how === "left" || options.how === "full";
     this.keepRightMatches = options.how === "right" || options.how === "full";
+    this.leftOnly = options.how === "leftSemi" || options.how === "leftAnti";
+    // Left rows keep their own event-time column name: the output is the left input's columns.
+    if (this.leftOnly) this.options = { ...options, leftTimestamp: leftTime };
   }
 
   /** Rows buffered on both sides. */
@@ -119,6 +127,7 @@ export class JoinState {
     // Copying the smaller side into the adjacent buckets keeps the join's input small.
     if (newL !== null && allR !== null && allR.height > 0) found.push(this.pairs(newL, allR, newL.height <= allR.height));
     if (oldL !== null && oldL.height > 0 && newR !== null) found.push(this.pairs(oldL, newR, oldL.height <= newR.height));
+    if (this.leftOnly) return this.semiOrAnti(found, newL === null ? oldL : oldL === null ? newL : pl.concat([oldL, newL], { how: "vertical", rechunk: false }), allR, watermarkMs);
     for (const pairs of found) {
       if (pairs.height === 0) continue;
       out.push(pairs);
@@ -145,6 +154,39 @@ export class JoinState {
     const parts = out.filter((f) => f.height > 0).map((f) => f.select(...cols.filter((c) => f.columns.includes(c))));
     if (parts.length === 0) return this.emptyOutput();
     return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "diagonalRelaxed" }).select(...cols.filter((c) => parts.some((p) => p.columns.includes(c))));
+  }
+
+  /**
+   * The rest of a left semi or anti join's micro-batch, given the new pairs and both sides' rows.
+   * A left row that found a match is taken out of the buffer at once: the semi join emits it then
+   * (once, however many right rows match), the anti join never. Rows equal in key and time match
+   * the same right rows, so (key, time) tells the matched ones. The left rows still buffered have
+   * no match; once the watermark passes `t + within` no match can come: the anti join emits them,
+   * the semi join drops them. Right rows are buffered for later left rows and evicted the same way.
+   */
+  private semiOrAnti(found: pl.DataFrame[], left: pl.DataFrame | null, right: pl.DataFrame | null, watermarkMs: number): pl.DataFrame {
+    const { on, how, withinMs } = this.options;
+    const out: pl.DataFrame[] = [];
+    let L = left, R = right;
+    const keys = found.filter((f) => f.height > 0).map((f) => f.select(on, LT));
+    if (L !== null && keys.length > 0) {
+      const matched = (keys.length === 1 ? keys[0] : pl.concat(keys, { how: "vertical", rechunk: false })).unique();
+      if (how === "leftSemi") out.push(L.join(matched, { on: [on, LT], how: "semi" }));
+      L = L.join(matched, { on: [on, LT], how: "anti" });
+    }
+    const bound = watermarkMs - withinMs;
+    if (L !== null) {
+      const settled = this.settle(L, LT, bound, "left");
+      if (how === "leftAnti" && settled.kept.height < L.height) out.push(bound === Infinity ? L : L.filter(pl.col(LT).lt(bound)));
+      L = settled.kept;
+    }
+    if (R !== null) R = this.settle(R, RT, bound, "right").kept;
+    this.left = L;
+    this.right = R;
+    const cols = this.leftColumns ?? [];
+    const parts = out.filter((f) => f.height > 0).map((f) => f.select(...cols));
+    if (parts.length === 0) return this.left === null ? pl.DataFrame({}) : this.left.head(0).select(...cols);
+    return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "vertical", rechunk: false });
   }
 
   /** Splits off the rows with t < bound; returns the kept rows and, for an outer side, the evicted never-matched ones. */

@@ -129,6 +129,16 @@ export function resolveTrigger(trigger: Trigger): ResolvedWriteStreamOptions["tr
 /** Stream-stream join kinds (semantics.md, "Stream-stream joins"). */
 export type JoinHow = "inner" | "left" | "right" | "full";
 export const JOIN_HOWS: readonly JoinHow[] = ["inner", "left", "right", "full"];
+/**
+ * Every stream-stream join kind: also the left semi join (a left row once, when its first match
+ * arrives; Spark >= 3.1) and the left anti join (a left row that no right row matched, once the
+ * watermark rules a match out; Spark 3.5 refuses it between two streams). Both output the left
+ * columns only.
+ */
+export type StreamJoinHow = JoinHow | "leftSemi" | "leftAnti";
+export const STREAM_JOIN_HOWS: readonly StreamJoinHow[] = [...JOIN_HOWS, "leftSemi", "leftAnti"];
+/** Spark's spellings, accepted too. */
+const HOW_ALIASES: Record<string, StreamJoinHow> = { outer: "full", left_semi: "leftSemi", left_anti: "leftAnti" };
 
 /** Options of `StreamFrame.join`. */
 export interface JoinOptions {
@@ -136,8 +146,11 @@ export interface JoinOptions {
   on: string;
   /** Time bound: rows match when `|left.t - right.t| <= within`; default `"1.5 seconds"`. */
   within?: Duration;
-  /** Default `"inner"`; `"outer"` is accepted as a synonym of `"full"`. */
-  how?: JoinHow | "outer";
+  /**
+   * Default `"inner"`; `"outer"` is accepted as a synonym of `"full"`, and Spark's `"left_semi"` /
+   * `"left_anti"` for `"leftSemi"` / `"leftAnti"` (left columns only; see {@link StreamJoinHow}).
+   */
+  how?: StreamJoinHow | "outer" | "left_semi" | "left_anti";
   /** Output name of the left event-time column; default `"left_timestamp"`. */
   leftTimestamp?: string;
   /** Output name of the right event-time column; default `"right_timestamp"`. */
@@ -149,7 +162,7 @@ export interface JoinOptions {
 export interface ResolvedJoinOptions {
   on: string;
   withinMs: number;
-  how: JoinHow;
+  how: StreamJoinHow;
   leftTimestamp: string;
   rightTimestamp: string;
   suffix: string;
@@ -157,15 +170,20 @@ export interface ResolvedJoinOptions {
 
 export const JOIN_DEFAULTS = { within: "1.5 seconds", how: "inner" as JoinHow, leftTimestamp: "left_timestamp", rightTimestamp: "right_timestamp", suffix: "_right" };
 
+/** A join kind as a message names it: "left outer", "left anti". */
+export function joinName(how: StreamJoinHow): string {
+  return how === "leftSemi" ? "left semi" : how === "leftAnti" ? "left anti" : how === "inner" ? "inner" : `${how} outer`;
+}
+
 /** Applies defaults and validates join options. */
 export function resolveJoinOptions(options: JoinOptions): ResolvedJoinOptions {
   if (options === null || typeof options !== "object") throw new OptionError("join", options, 'expected an options object such as { on: "uuid", within: "1.5 seconds", how: "full" }');
   if (typeof options.on !== "string" || options.on === "") throw new OptionError("on", options.on, 'expected the key column present in both inputs, e.g. "uuid"');
   const rawHow = options.how ?? JOIN_DEFAULTS.how;
-  const how = rawHow === "outer" ? "full" : rawHow;
-  if (!JOIN_HOWS.includes(how as JoinHow)) throw new OptionError("how", rawHow, 'expected "inner", "left", "right" or "full" (alias "outer")');
-  if (options.within === null || (how !== "inner" && options.within !== undefined && String(options.within).trim() === "")) {
-    throw new OptionError("within", options.within, `a ${how} outer join needs a time bound (within), e.g. "1.5 seconds": without it unmatched rows could never be emitted`);
+  const how = HOW_ALIASES[rawHow] ?? rawHow;
+  if (!STREAM_JOIN_HOWS.includes(how as StreamJoinHow)) throw new OptionError("how", rawHow, 'expected "inner", "left", "right", "full" (alias "outer"), "leftSemi" or "leftAnti"');
+  if (options.within === null || (how !== "inner" && how !== "leftSemi" && options.within !== undefined && String(options.within).trim() === "")) {
+    throw new OptionError("within", options.within, `a ${joinName(how as StreamJoinHow)} join needs a time bound (within), e.g. "1.5 seconds": without it unmatched rows could never be emitted`);
   }
   const withinMs = parseDuration(options.within ?? JOIN_DEFAULTS.within, "within");
   const leftTimestamp = options.leftTimestamp ?? JOIN_DEFAULTS.leftTimestamp;
@@ -174,5 +192,5 @@ export function resolveJoinOptions(options: JoinOptions): ResolvedJoinOptions {
   if (leftTimestamp === options.on || rightTimestamp === options.on) throw new OptionError("leftTimestamp", leftTimestamp, `expected names different from the key column "${options.on}"`);
   const suffix = options.suffix ?? JOIN_DEFAULTS.suffix;
   if (typeof suffix !== "string" || suffix === "") throw new OptionError("suffix", suffix, 'expected a non-empty string such as "_right"');
-  return { on: options.on, withinMs, how: how as JoinHow, leftTimestamp, rightTimestamp, suffix };
+  return { on: options.on, withinMs, how: how as StreamJoinHow, leftTimestamp, rightTimestamp, suffix };
 }

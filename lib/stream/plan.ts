@@ -1,6 +1,9 @@
 import type pl from "nodejs-polars";
 import type { Aggregation } from "./aggregate";
+import type { ChainedPlan } from "./chained";
+import type { DedupPlan } from "./dedup";
 import type { ResolvedJoinOptions } from "./options";
+import type { SessionWindowSpec } from "./session";
 import type { EventTimeSpec } from "./time";
 import type { StreamSource } from "./types";
 import type { WindowSpec } from "./window";
@@ -23,13 +26,22 @@ export interface InputPlan {
 
 /** The one stateful operator of a query. */
 export type StatefulPlan =
-  | { kind: "aggregate"; keys: string[]; window?: WindowSpec; aggs: Record<string, Aggregation> }
+  | { kind: "aggregate"; keys: string[]; window?: WindowSpec; session?: SessionWindowSpec; aggs: Record<string, Aggregation> }
   | { kind: "join"; options: ResolvedJoinOptions };
 
-/** What a query computes: inputs → optional stateful operator → stateless steps after it. */
+/**
+ * What a query computes: inputs → optional `dropDuplicates` → optional stateful operator →
+ * stateless steps after it. With `union`, the inputs' rows (after their steps) are one stream.
+ */
 export interface QueryPlan {
   inputs: InputPlan[];
+  /** The inputs are the branches of a `union` (not the sides of a join). */
+  union?: true;
+  /** `dropDuplicates` on the (unioned) input, before the stateful operator. */
+  dedup?: DedupPlan;
   stateful?: StatefulPlan;
+  /** A second aggregation over the aggregation's output (then the steps after). */
+  chained?: ChainedPlan;
   after: FrameStep[];
 }
 
@@ -62,9 +74,13 @@ export function describeQuery(plan: QueryPlan, mode: string): Record<string, unk
     })),
     stateful: st === undefined ? null
       : st.kind === "aggregate"
-        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs, ...unitOf(st.window) }, aggs: st.aggs }
+        ? { kind: "aggregate", keys: st.keys, window: st.window === undefined ? null : { column: st.window.column, sizeMs: st.window.sizeMs, slideMs: st.window.slideMs, ...unitOf(st.window) }, aggs: st.aggs, ...(st.session ? { session: st.session } : {}) }
         : { kind: "join", ...st.options },
     after: plan.after.map((s) => s.describe),
     mode,
+    // Only when used: checkpoints written before these operators existed still match.
+    ...(plan.union ? { union: true } : {}),
+    ...(plan.dedup ? { dedup: plan.dedup.columns } : {}),
+    ...(plan.chained ? { chained: plan.chained } : {}),
   };
 }

@@ -58,8 +58,9 @@ export class StreamingQuery {
     this.processor = new BatchProcessor(plan, this.options.mode, this.options);
     this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
-    if (this.options.trigger.kind === "continuous" && plan.stateful !== undefined) {
-      throw new QueryError(`the continuous trigger runs stateless queries only (select, filter, withColumns, …), and this one has a ${plan.stateful.kind === "join" ? "stream-stream join" : plan.stateful.kind === "aggregate" ? "aggregation" : "stateful operator"}: use the default trigger (also low latency) or an interval, as in Spark.`, { context: { option: "trigger" } });
+    if (this.options.trigger.kind === "continuous" && (plan.stateful !== undefined || plan.dedup !== undefined)) {
+      const what = plan.stateful === undefined ? "dropDuplicates" : plan.stateful.kind === "join" ? "stream-stream join" : plan.stateful.kind === "aggregate" ? "aggregation" : "stateful operator";
+      throw new QueryError(`the continuous trigger runs stateless queries only (select, filter, withColumns, …), and this one has a ${what}: use the default trigger (also low latency) or an interval, as in Spark.`, { context: { option: "trigger" } });
     }
     if (this.options.checkpointLocation !== undefined) {
       const cannot = plan.inputs.find((i) => i.source.replayable === undefined);

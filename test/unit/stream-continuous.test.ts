@@ -49,6 +49,9 @@ describe("continuous trigger", () => {
     assert.throws(() => agg.writeStream({ sinks: [new MemoryStreamSink()], trigger: "continuous", mode: "update" }), (e: unknown) => isStreamlabError(e, "QUERY") && /continuous trigger runs stateless queries only.*aggregation/.test(e.message));
     const join = readStream(new MemoryStreamSource("l")).join(readStream(new MemoryStreamSource("r")), { on: "k" });
     assert.throws(() => join.writeStream({ sinks: [new MemoryStreamSink()], trigger: "continuous" }), (e: unknown) => isStreamlabError(e, "QUERY") && /stream-stream join/.test(e.message));
+    // dropDuplicates keeps state outside the plan's one stateful operator: refused too.
+    const dedup = readStream(new MemoryStreamSource("d")).dropDuplicates(["k"]);
+    assert.throws(() => dedup.writeStream({ sinks: [new MemoryStreamSink()], trigger: "continuous" }), (e: unknown) => isStreamlabError(e, "QUERY") && /dropDuplicates/.test(e.message));
   });
 
   it("rowLatencies: nearest-rank p50 and p99, and the max", () => {

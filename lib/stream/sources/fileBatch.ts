@@ -15,7 +15,7 @@ import { DataError, isStreamlabError } from "../../errors";
 import { validateFrame } from "../../dataset/schema";
 import type { Skipped, Table } from "../../dataset/types";
 import type { SourceChunk } from "../types";
-import { readParquetChecked, readParquetFile } from "../../dataset/read";
+import { layoutOf, readParquetChecked, readParquetFile } from "../../dataset/read";
 import { conformToSchema, readTextFile, type FileReadSpec } from "./fileFormats";
 
 /** How a source reads its files: the format, an optional schema, and the BDD table to check (parquet). */
@@ -73,9 +73,7 @@ export interface FileBatch {
 }
 
 interface RawFrame {
-  /** nodejs-polars' native frame: its column names and dtypes cost no wrapper objects. */
-  columns: string[];
-  dtypes(): unknown[];
+  /** nodejs-polars' native frame: its columns cost no wrapper objects. */
   column(name: string): { nullCount(): number };
 }
 
@@ -91,11 +89,6 @@ function nullEventTimes(frame: pl.DataFrame): number {
 
 /** Layouts (column names + dtypes) already validated against a table, per table. */
 const validLayouts = new Map<string, Set<string>>();
-
-function layoutOf(frame: pl.DataFrame): string {
-  const r = raw(frame);
-  return JSON.stringify([r.columns, r.dtypes()]);
-}
 
 /** The checks of {@link readStreamFile}, on a frame already read: the table's schema and the event time. */
 function checkFrame(frame: pl.DataFrame, table: Table | undefined, file: string): void {
