@@ -3,9 +3,9 @@
  * acknowledged, and with which settings the run started, so `resume` can continue after the last
  * acknowledged release with the same event times.
  *
- * It is rewritten after each release (lib/files/atomic.ts: a write to a temp file, then a rename: a killed process
- * leaves either the old log or the new one, never half of one). It is not fsync'ed: it survives a
- * crashed or killed replay, not a power cut.
+ * It is rewritten after each release (lib/files/atomic.ts: a write to a temp file, then a rename:
+ * a killed process leaves either the old log or the new one, never half of one). It is not
+ * fsync'ed: it survives a crashed or killed replay, not a power cut.
  */
 import { promises as fs } from "node:fs";
 import path from "node:path";

@@ -35,8 +35,8 @@ interface Staged {
 /**
  * The file stream: each released file is written as parquet to
  * `<out>/staging/<table>/t=SSS.S/<name>` and then renamed into `<out>/input/<table>/t=SSS.S/<name>`
- * (`stage` and `publish` of lib/files/atomic.ts). A rename within one file system is atomic, so a reader polling `input/` sees each file either
- * not at all or whole, never half-written.
+ * (`stage` and `publish` of lib/files/atomic.ts). A rename within one file system is atomic, so a
+ * reader polling `input/` sees each file either not at all or whole, never half-written.
  *
  * The replay calls `prepare()` when it reads a partition ahead (the parquet goes to staging/ then),
  * and `write()` at the due moment, which only renames: files appear on time even at high speeds.
