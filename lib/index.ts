@@ -10,6 +10,7 @@ export * from "./replay";
 export * from "./stream";
 export * from "./spark";
 export * from "./sinks";
+export * from "./files";
 export * from "./kafka";
 export * from "./notebooks";
 export * from "./pipelines";
