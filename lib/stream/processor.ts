@@ -52,6 +52,8 @@ export class BatchProcessor {
   readonly watermark: WatermarkTracker;
   private readonly aggregation?: AggregationState;
   private readonly join?: JoinState;
+  /** After the end-of-input flush: the snapshot a later run resumes from ({@link flush}). */
+  private resumeFrom: ProcessorSnapshot | null = null;
 
   constructor(private readonly plan: QueryPlan, private readonly mode: OutputMode, options: Pick<ResolvedWriteStreamOptions, "watermarkPolicy"> = { watermarkPolicy: "min" }) {
     checkMode(plan, mode);
@@ -82,11 +84,12 @@ export class BatchProcessor {
   }
 
   /**
-   * Processes one micro-batch: `chunks` maps input name → frames polled for it. With `final`, the
-   * watermark first moves to +Infinity (end of a bounded input) so all state is settled and emitted.
+   * Processes one micro-batch: `chunks` maps input name → frames polled for it. With `final` (end
+   * of a bounded input, no input) it is the end-of-input flush: every open window and unmatched join
+   * row is settled and emitted, as under a watermark of +Infinity (see {@link flush}).
    */
   process(chunks: Record<string, pl.DataFrame[]>, batchId: number, final = false): BatchResult {
-    if (final) this.watermark.finish();
+    this.resumeFrom = null;
     const wm = this.watermark.current;
     const numInputRows: Record<string, number> = {};
     const frames: (pl.DataFrame | null)[] = [];
@@ -112,18 +115,49 @@ export class BatchProcessor {
       }
       frames.push(f);
     }
-    let out = this.emit(frames, batchId, wm);
+    let out = final ? this.flush(frames, batchId) : this.emit(frames, batchId, wm);
     if (this.stateful) out = withBatchIdColumn(out, batchId);
     // A join that has seen one input only cannot name the other's columns yet: its (empty) output
     // skips the steps after it, which may select them.
     const partial = out.height === 0 && this.join !== undefined && !this.join.knowsBothSides;
     if (!partial) out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
-    this.watermark.advance();
-    return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
+    if (!final) this.watermark.advance();
+    return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: final ? Infinity : wm, stateRows: this.stateRows };
   }
 
-  /** Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's state. */
+  /**
+   * The end-of-input flush (docs/engine.md, "End-of-input flush"). Two steps:
+   * 1. a no-data batch under W* = max(watermark in force, the lowest watermark under which all
+   *    that the flush emits is final): the end of the latest window (append), the latest outer-side
+   *    row + within (outer joins); nothing more in update/complete mode or an inner join, which emit
+   *    nothing here. It emits the open windows / unmatched rows. Its state and W* are what a later
+   *    run with the same checkpoint resumes from: rows that would change an emitted result are
+   *    then late, and state whose results were not emitted (update mode, inner joins) is kept.
+   * 2. everything left is settled as under +Infinity, so this run ends with no state.
+   */
+  private flush(frames: (pl.DataFrame | null)[], batchId: number): pl.DataFrame {
+    const emitsOnFlush = this.mode === "append" ? this.aggregation?.latestWindowEnd ?? -Infinity : -Infinity;
+    const settled = Math.max(this.watermark.current, emitsOnFlush, this.join?.settledBy ?? -Infinity);
+    const out = [this.emit(frames, batchId, settled)];
+    this.watermark.advance();
+    this.watermark.raiseTo(settled);
+    this.resumeFrom = this.snapshot();
+    // Step 2: an update-mode window was emitted when it changed, and complete mode keeps its state.
+    if (this.aggregation && this.mode !== "complete") {
+      const rest = this.aggregation.evictFinal(Infinity);
+      if (this.mode === "append") out.push(rest);
+    }
+    if (this.join) out.push(this.join.process(null, null, Infinity));
+    const parts = out.filter((f) => f.width > 0 && f.height > 0);
+    return parts.length === 0 ? out[0] : parts.length === 1 ? parts[0] : pl.concat(parts, { how: "diagonalRelaxed" });
+  }
+
+  /**
+   * Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's
+   * state; after the end-of-input flush, the state a later run resumes from ({@link flush}).
+   */
   snapshot(): ProcessorSnapshot {
+    if (this.resumeFrom !== null) return this.resumeFrom;
     const op = this.aggregation?.snapshot() ?? this.join?.snapshot() ?? { frames: {}, meta: null };
     return { watermark: this.watermark.snapshot(), frames: op.frames, meta: op.meta };
   }
