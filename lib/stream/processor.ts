@@ -164,9 +164,26 @@ export class BatchProcessor {
 
   /** Restores what {@link snapshot} gave. */
   restore(s: ProcessorSnapshot): void {
-    this.watermark.restore(s.watermark);
+    const legacy = Number(s.watermark.inForce) === Infinity;
+    this.watermark.restore(legacy ? { ...s.watermark, inForce: this.flushedBefore(s.watermark.maxEventMs) } : s.watermark);
     this.aggregation?.restore(s);
     this.join?.restore(s);
+  }
+
+  /**
+   * A checkpoint written before the flush rule holds the watermark +Infinity after the flush, and
+   * no state. The watermark the flush would leave now is known from the latest event time: the end
+   * of the window holding it (windows), or it + within + 1 ms (joins). Without windows nothing says
+   * which groups were flushed, so +Infinity stays (start over).
+   */
+  private flushedBefore(maxEventMs: Record<string, number | null>): number {
+    const seen = Object.values(maxEventMs).filter((v): v is number => v !== null);
+    if (seen.length === 0) return -Infinity;
+    const latest = Math.max(...seen);
+    const st = this.plan.stateful;
+    if (st?.kind === "aggregate" && st.window && windowOnWatermark(this.plan)) return Math.floor(latest / st.window.slideMs) * st.window.slideMs + st.window.sizeMs;
+    if (st?.kind === "join") return latest + st.options.withinMs + 1;
+    return Infinity;
   }
 
   /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */

@@ -7,7 +7,7 @@
  * change it are late, dropped and counted).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
@@ -101,6 +101,24 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
       assert.ok(got.filter(pl.col("offset").gtEq(100)).height > 0, "the new rows are there");
       assertFramesEqual(got, want, ["uuid", "timestamp"]);
     }
+  });
+
+  it("a checkpoint written before the flush rule (watermark +infinity, no state) takes new input after the flushed windows", async () => {
+    const checkpoint = path.join(root, "ckpt");
+    writeCourseFiles(input(), 6, 60);
+    await run("windowed", "out", { checkpoint, mode: "update" });
+    // What the old flush left: the watermark at +infinity and every window evicted.
+    const stateDir = path.join(checkpoint, "windowed", "state");
+    const last = path.join(stateDir, readdirSync(stateDir).sort().at(-1)!, "state.json");
+    const state = JSON.parse(readFileSync(last, "utf8"));
+    writeFileSync(last, JSON.stringify({ ...state, frames: [], watermark: { ...state.watermark, inForce: "Infinity" } }));
+    writeCourseFiles(input(), 6, 60, { seed: 12, from: 100 });
+    const second = await run("windowed", "out", { checkpoint, mode: "update" });
+    await run("windowed", "ref", { mode: "update" });
+    assert.ok(second.inputRows.locations > 0);
+    assert.equal(second.rowsDroppedByWatermark, 0);
+    const latest = (out: string) => readParquetOutput(path.join(root, out, "windowed"), { latestBy: ["ride_id", "window_start"] }).drop("batch_id");
+    assertFramesEqual(latest("out"), latest("ref"), ["ride_id", "window_start"]);
   });
 
   it("an inner join keeps its state over the flush: a row of the next run still meets a row of the first", async () => {
