@@ -89,6 +89,9 @@ export class BatchProcessor {
    * row is settled and emitted, as under a watermark of +Infinity (see {@link flush}).
    */
   process(chunks: Record<string, pl.DataFrame[]>, batchId: number, final = false): BatchResult {
+    // A batch after the flush (a restart re-ran a logged flush, and new input follows) goes on from
+    // what the flush left for later runs, not from the emptied state.
+    if (this.resumeFrom !== null) this.restore(this.resumeFrom);
     this.resumeFrom = null;
     const wm = this.watermark.current;
     const numInputRows: Record<string, number> = {};

@@ -28,16 +28,24 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
     query[kind]({ input: input(), output: path.join(root, out), trigger: "once", watermark: "10 seconds", maxFilesPerTrigger: 5, ...extra }).awaitTermination();
   const outputOf = (kind: Kind, out: string, sub = "") => readParquetOutput(path.join(root, out, kind === "joined" ? "stream-joined" : kind, sub));
 
-  /** Run 1 over `[0, 60)`, more input `[from, from + 60)`, run 2; then one run over all input. */
-  async function twoRunsAndReference(kind: Kind, from: number, extra: CourseQueryOptions = {}) {
+  /** Run 1 over `[0, 60)`, more input `[from, from + seconds)`, run 2; then one run over all input. */
+  async function twoRunsAndReference(kind: Kind, from: number, extra: CourseQueryOptions = {}, seconds = 60) {
     const checkpoint = path.join(root, "ckpt");
     writeCourseFiles(input(), 6, 60);
     const first = await run(kind, "out", { checkpoint, ...extra });
-    writeCourseFiles(input(), 6, 60, { seed: 12, from });
+    writeCourseFiles(input(), 6, seconds, { seed: 12, from });
     const second = await run(kind, "out", { checkpoint, ...extra });
     const reference = await run(kind, "ref", extra);
     return { first, second, reference };
   }
+
+  /** How many windows of an update-mode output were updated in both runs: before and after the first run's flush batch. */
+  const continued = (updates: pl.DataFrame): number => {
+    const offsets = path.join(root, "ckpt", "windowed", "offsets");
+    const flush = readdirSync(offsets).map((f) => JSON.parse(readFileSync(path.join(offsets, f), "utf8"))).find((e) => e.final).batchId as number;
+    const byWindow = updates.groupBy(["ride_id", "window_start"]).agg(pl.col("batch_id").min().alias("lo"), pl.col("batch_id").max().alias("hi"));
+    return byWindow.filter(pl.col("lo").lt(flush).and(pl.col("hi").gt(flush))).height;
+  };
 
   it("windowed, append: the second run processes the new input; the output equals one run over all of it; no window twice", async () => {
     const { first, second, reference } = await twoRunsAndReference("windowed", 100, { mode: "append" });
@@ -61,8 +69,10 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
 
   for (const mode of ["update", "complete"] as OutputMode[]) {
     it(`windowed, ${mode}: the new input continues the windows left open; the latest value of every window equals one run over all input`, async () => {
-      // The new input starts at 55 s: inside window [45 s, 60 s), above the first run's watermark (< 50 s).
-      const { first, second } = await twoRunsAndReference("windowed", 55, { mode });
+      // The first run's rows end before 45 s (seeded): the same rides go on from 40 s, inside their
+      // windows [30 s, 45 s), above the first run's watermark (< 35 s).
+      const { first, second } = await twoRunsAndReference("windowed", 40, { mode }, 10);
+      if (mode === "update") assert.ok(continued(outputOf("windowed", "out")) > 0, "some window got rows in both runs");
       assert.ok(first.outputRows > 0);
       assert.equal(second.rowsDroppedByWatermark, 0, "nothing of the new input is late");
       const latest = (out: string) => {
@@ -117,6 +127,20 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
     await run("windowed", "ref", { mode: "update" });
     assert.ok(second.inputRows.locations > 0);
     assert.equal(second.rowsDroppedByWatermark, 0);
+    const latest = (out: string) => readParquetOutput(path.join(root, out, "windowed"), { latestBy: ["ride_id", "window_start"] }).drop("batch_id");
+    assertFramesEqual(latest("out"), latest("ref"), ["ride_id", "window_start"]);
+  });
+
+  it("a restart that re-runs the logged flush (killed before its snapshot) then goes on from what the flush kept", async () => {
+    const checkpoint = path.join(root, "ckpt");
+    writeCourseFiles(input(), 6, 60);
+    await run("windowed", "out", { checkpoint, mode: "update" });
+    rmSync(path.join(checkpoint, "windowed", "state"), { recursive: true }); // as if killed before the flush's snapshot
+    writeCourseFiles(input(), 6, 10, { seed: 12, from: 40 }); // into the open windows [30 s, 45 s), as above
+    const second = await run("windowed", "out", { checkpoint, mode: "update" });
+    await run("windowed", "ref", { mode: "update" });
+    assert.equal(second.rowsDroppedByWatermark, 0);
+    assert.ok(continued(outputOf("windowed", "out")) > 0, "some window got rows in both runs");
     const latest = (out: string) => readParquetOutput(path.join(root, out, "windowed"), { latestBy: ["ride_id", "window_start"] }).drop("batch_id");
     assertFramesEqual(latest("out"), latest("ref"), ["ride_id", "window_start"]);
   });
