@@ -139,8 +139,8 @@ export class BatchProcessor {
    * 2. everything left is settled as under +Infinity, so this run ends with no state.
    */
   private flush(frames: (pl.DataFrame | null)[], batchId: number): pl.DataFrame {
-    const emitsOnFlush = this.mode === "append" ? this.aggregation?.latestWindowEnd ?? -Infinity : -Infinity;
-    const settled = Math.max(this.watermark.current, emitsOnFlush, this.join?.settledBy ?? -Infinity);
+    const lastWindowEnd = this.mode === "append" ? this.aggregation?.latestWindowEnd ?? -Infinity : -Infinity;
+    const settled = Math.max(this.watermark.current, lastWindowEnd, this.join?.settledBy ?? -Infinity);
     const out = [this.emit(frames, batchId, settled)];
     this.watermark.advance();
     this.watermark.raiseTo(settled);

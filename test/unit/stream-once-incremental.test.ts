@@ -7,7 +7,7 @@
  * change it are late, dropped and counted).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
@@ -29,9 +29,14 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
   const outputOf = (kind: Kind, out: string, sub = "") => readParquetOutput(path.join(root, out, kind === "joined" ? "stream-joined" : kind, sub));
 
   /** Run 1 over `[0, 60)`, more input `[from, from + seconds)`, run 2; then one run over all input. */
-  async function twoRunsAndReference(kind: Kind, from: number, extra: CourseQueryOptions = {}, seconds = 60) {
+  async function twoRunsAndReference(kind: Kind, from: number, extra: CourseQueryOptions = {}, seconds = 60, badFile = false) {
     const checkpoint = path.join(root, "ckpt");
     writeCourseFiles(input(), 6, 60);
+    // A bad file read last makes even a complete-mode run end with a flush batch (which reports the skip).
+    if (badFile) {
+      mkdirSync(path.join(input(), "locations", "t=099.0"));
+      writeFileSync(path.join(input(), "locations", "t=099.0", "broken.parquet"), "not parquet");
+    }
     const first = await run(kind, "out", { checkpoint, ...extra });
     writeCourseFiles(input(), 6, seconds, { seed: 12, from });
     const second = await run(kind, "out", { checkpoint, ...extra });
@@ -71,7 +76,8 @@ describe("once runs repeated with one checkpoint (end-of-input flush)", function
     it(`windowed, ${mode}: the new input continues the windows left open; the latest value of every window equals one run over all input`, async () => {
       // The first run's rows end before 45 s (seeded): the same rides go on from 40 s, inside their
       // windows [30 s, 45 s), above the first run's watermark (< 35 s).
-      const { first, second } = await twoRunsAndReference("windowed", 40, { mode }, 10);
+      // Complete mode: one file per poll, so the last poll holds the bad file alone and the run ends with a flush batch.
+      const { first, second } = await twoRunsAndReference("windowed", 40, { mode, ...(mode === "complete" ? { maxFilesPerTrigger: 1 } : {}) }, 10, mode === "complete");
       if (mode === "update") assert.ok(continued(outputOf("windowed", "out")) > 0, "some window got rows in both runs");
       assert.ok(first.outputRows > 0);
       assert.equal(second.rowsDroppedByWatermark, 0, "nothing of the new input is late");
