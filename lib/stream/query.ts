@@ -372,7 +372,8 @@ export class StreamingQuery {
       if (e instanceof QueryError) throw e;
       throw new QueryError(`query "${this.name}" failed in batch ${batchId}: ${message(e)}`, { cause: e, context: { batchId } });
     }
-    this.watermarkOfLastBatch = result.watermarkMs;
+    // The flush reports +Infinity but leaves the watermark where what it emitted is final: nothing is due after it.
+    this.watermarkOfLastBatch = final ? this.processor.watermark.current : result.watermarkMs;
     const t1 = performance.now();
     // A re-run batch whose output was committed before the stop is not written again.
     if (!this.committedOnDisk.has(batchId)) {
