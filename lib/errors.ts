@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   // the streaming engine
   "QUERY",
   "CHECKPOINT",
+  // a query plan part with no Apache Spark equivalent (query.toSpark(), engine "spark")
+  "NO_SPARK_EQUIVALENT",
   // HTTP API of the pipelines
   "BAD_REQUEST",
   // external tools the project drives (jupyter, java, chromium)
@@ -142,6 +144,15 @@ export class QueryError extends StreamlabError {
 export class CheckpointError extends StreamlabError {
   constructor(dir: string, message: string, options: Omit<StreamlabErrorOptions, "context"> & { context?: ErrorContext } = {}) {
     super("CHECKPOINT", `checkpoint ${dir}: ${message}`, { ...options, context: { path: dir, ...options.context } });
+  }
+}
+
+/** A part of a query plan that the Spark translation cannot express; `operator` names it. */
+export class SparkTranslationError extends StreamlabError {
+  readonly operator: string;
+  constructor(operator: string, message: string) {
+    super("NO_SPARK_EQUIVALENT", message, { context: { operator } });
+    this.operator = operator;
   }
 }
 

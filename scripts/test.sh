@@ -49,7 +49,12 @@ fi
 stop_broker() { $started_broker && bash scripts/kafka.sh stop >/dev/null 2>&1; true; }
 trap stop_broker EXIT
 
-has_suite integration && run_suite integration test:integration
+if has_suite integration; then
+  # pyspark for the --engine spark tests (once; quiet when installed). The tests run it too.
+  step "pyspark"
+  bash scripts/spark.sh setup >/dev/null || { status=1; failed=$((failed + 1)); }
+  run_suite integration test:integration
+fi
 
 if has_suite notebooks; then
   step "jupyter + tslab"

@@ -7,6 +7,7 @@ export * from "./client";
 export * from "./admin";
 export * from "./messages";
 export * from "./producer";
+export * from "./frame-writer";
 export * from "./frame";
 export * from "./consumer";
 export * from "./read";

@@ -10,7 +10,8 @@ import { KafkaAdmin } from "./admin";
 import { createClient, retryWithin } from "./client";
 import { resolveConfig } from "./config";
 import { asKafkaError } from "./failures";
-import { frameToMessages, type FrameToMessagesOptions } from "./messages";
+import { writeFrames } from "./frame-writer";
+import type { FrameToMessagesOptions } from "./messages";
 import type { KafkaOptions } from "./options";
 import { topicName } from "./topics";
 import type pl from "nodejs-polars";
@@ -290,13 +291,13 @@ export class KafkaProducer {
   }
 
   /**
-   * Sends every row of a frame as a JSON message (see {@link frameToMessages}).
+   * Sends every row of a frame as a JSON message (the frame writer, lib/kafka/frame-writer.ts).
    *
    * @example
    * await producer.sendFrame("locations", frame, { keyField: "uuid" });
    */
   sendFrame(name: string, frame: pl.DataFrame, options: FrameToMessagesOptions = {}, signal?: AbortSignal): Promise<DeliveryReport[]> {
-    return this.send(name, frameToMessages(frame, options), signal);
+    return writeFrames(this, name, frame, { ...options, signal });
   }
 
   /** Creates the topic when it is missing (unless `createTopics: false`; then TOPIC_MISSING). */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { OptionError } from "../errors";
 import { oneOf, optionalBoolean, positiveInt, positiveNumber } from "../options";
-import { discoverDataset, readPartition } from "../dataset";
+import { discoverDataset, readPartition, type ReadOptions } from "../dataset";
 import type { DatasetScan, Partition, PartitionData } from "../dataset/types";
 import { systemClock, type Clock } from "./clock";
 import { defaultProgressLog } from "./progress-log";
@@ -18,11 +18,12 @@ export type ReplaySpeed = number | "max";
 /** Where the replay gets its partitions; the dataset module by default, fakes in unit tests. */
 export interface DatasetReader {
   discover(root: string): Promise<DatasetScan>;
-  read(partition: Partition): Promise<PartitionData>;
+  /** `pause` is awaited between files (see {@link ReadOptions}). */
+  read(partition: Partition, options?: Pick<ReadOptions, "pause">): Promise<PartitionData>;
 }
 
 /** The default reader: `discoverDataset` + `readPartition` of lib/dataset. */
-export const datasetReader: DatasetReader = { discover: (root) => discoverDataset(root), read: (p) => readPartition(p) };
+export const datasetReader: DatasetReader = { discover: (root) => discoverDataset(root), read: (p, options) => readPartition(p, options) };
 
 /** Options of `replay()` / `new Replay()`. Every field is optional except `sinks`. */
 export interface ReplayOptions {

@@ -137,7 +137,7 @@ export class ReadAhead {
 
   private async load(entry: LoadEntry): Promise<void> {
     const o = this.o;
-    const data = await o.reader.read(entry.partition);
+    const data = await o.reader.read(entry.partition, { pause: this.pause });
     o.onSkipped(data.skipped);
     this.rowsLoadedThisLoop += data.rows;
     const origin = { counted: false, files: new Set<string>() };

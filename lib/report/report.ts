@@ -5,6 +5,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { OptionError, SinkError } from "../errors";
+import { writeFileAtomic } from "../files/atomic";
 import { figureHtml, plotlyJsSource, scriptTag } from "./html";
 import type { PlotlyFigure } from "./types";
 
@@ -97,14 +98,12 @@ export async function writeReport(options: ReportOptions, file: string = REPORT_
   if (typeof file !== "string" || file.trim() === "") throw new OptionError("file", file, 'a file path such as "results/report.html"');
   const html = reportHtml(options);
   const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  const explain = (e: unknown) => `cannot write the report (${(e as Error).message}); check the folder's permissions and free space.`;
   try {
     await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.writeFile(tmp, html, "utf8");
-    await fs.rename(tmp, target);
   } catch (e) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new SinkError(target, `cannot write the report (${(e as Error).message}); check the folder's permissions and free space.`, e);
+    throw new SinkError(target, explain(e), e);
   }
+  await writeFileAtomic(target, html, { sync: false, explain });
   return target;
 }

@@ -1,6 +1,7 @@
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { OptionError, SinkError } from "../errors";
+import { ioReason, publish, stage } from "../files/atomic";
 import type { ReleaseBatch, ReplaySink, ReplaySinkOpenContext } from "../replay/types";
 
 /** Options of the file-stream sink. */
@@ -24,11 +25,6 @@ export function resolveFileSinkOptions(options: FileSinkOptions = {}): Required<
 
 const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-function describe(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  return err?.code ? `${err.code} (${err.message})` : e instanceof Error ? e.message : String(e);
-}
-
 interface Staged {
   staged: string;
   target: string;
@@ -38,9 +34,9 @@ interface Staged {
 
 /**
  * The file stream: each released file is written as parquet to
- * `<out>/staging/<table>/t=SSS.S/<name>` and then renamed into `<out>/input/<table>/t=SSS.S/<name>`.
- * A rename within one file system is atomic, so a reader polling `input/` sees each file either
- * not at all or whole, never half-written.
+ * `<out>/staging/<table>/t=SSS.S/<name>` and then renamed into `<out>/input/<table>/t=SSS.S/<name>`
+ * (`stage` and `publish` of lib/files/atomic.ts). A rename within one file system is atomic, so a
+ * reader polling `input/` sees each file either not at all or whole, never half-written.
  *
  * The replay calls `prepare()` when it reads a partition ahead (the parquet goes to staging/ then),
  * and `write()` at the due moment, which only renames: files appear on time even at high speeds.
@@ -91,7 +87,7 @@ export class FileSink implements ReplaySink {
         if ((!this.keep && !this.resuming) || dir === this.stagingDir) await fs.rm(dir, { recursive: true, force: true });
         await fs.mkdir(dir, { recursive: true });
       } catch (e) {
-        throw new SinkError(dir, `cannot prepare the output folder: ${describe(e)}. Check the --out path and its permissions.`, e);
+        throw new SinkError(dir, `cannot prepare the output folder: ${ioReason(e)}. Check the --out path and its permissions.`, e);
       }
     }
   }
@@ -108,11 +104,7 @@ export class FileSink implements ReplaySink {
       // writeParquet blocks: let a release that falls due meanwhile go out between files.
       await pause();
       const stagedPath = path.join(stagingDir, file.name);
-      try {
-        file.frame.writeParquet(stagedPath);
-      } catch (e) {
-        throw new SinkError(stagedPath, `cannot write parquet: ${describe(e)}. Check free disk space and permissions.`, e);
-      }
+      await stage((p) => file.frame.writeParquet(p), stagedPath, { sync: false, explain: (e) => `cannot write parquet: ${ioReason(e)}. Check free disk space and permissions.` });
       staged.push({ staged: stagedPath, target: path.join(this.inputDir, rel, file.name), rows: file.frame.height });
     }
   }
@@ -126,11 +118,7 @@ export class FileSink implements ReplaySink {
     await Promise.all(
       staged.map(async (file) => {
         const target = this.keep ? freeName(file.target) : file.target;
-        try {
-          await fs.rename(file.staged, target);
-        } catch (e) {
-          throw new SinkError(target, `cannot move ${file.staged} into place: ${describe(e)}. staging/ and input/ must be on the same file system.`, e);
-        }
+        await publish(file.staged, target, { explain: (e) => `cannot move ${file.staged} into place: ${ioReason(e)}. staging/ and input/ must be on the same file system.` });
         file.published = true;
         this.counters.files++;
         this.counters.rows += file.rows;
@@ -158,7 +146,7 @@ export class FileSink implements ReplaySink {
     try {
       await fs.mkdir(dir, { recursive: true });
     } catch (e) {
-      throw new SinkError(dir, `cannot create the folder: ${describe(e)}. Check the --out path and its permissions.`, e);
+      throw new SinkError(dir, `cannot create the folder: ${ioReason(e)}. Check the --out path and its permissions.`, e);
     }
     this.made.add(dir);
   }

@@ -4,7 +4,7 @@ import { KAFKA_DEFAULTS, type KafkaOptions } from "../kafka/options";
 import { positiveInt } from "../options";
 import { KafkaAdmin } from "../kafka/admin";
 import { resolveConfig } from "../kafka/config";
-import { frameToMessages } from "../kafka/messages";
+import { writeFrames } from "../kafka/frame-writer";
 import { KafkaProducer } from "../kafka/producer";
 import { producerClient, type ProducerClient } from "../kafka/senders";
 import { readTopicMessages } from "../kafka/read";
@@ -35,7 +35,8 @@ export const KAFKA_REPLAY_SINK_DEFAULTS = { partitions: KAFKA_DEFAULTS.partition
 /**
  * Publishes the replay to Kafka: rows of `locations` go to `<prefix>-locations`, rows of
  * `accelerations` to `<prefix>-accelerations` (created at open when missing). Each row is one
- * message: key = its `uuid`, value = the row as JSON with `timestamp` as an ISO-8601 UTC string.
+ * message: key = its `uuid`, value = the row as JSON with `timestamp` as an ISO-8601 UTC string
+ * (the frame writer, lib/kafka/frame-writer.ts).
  * One send per released moment, on an idempotent producer (acks from all in-sync replicas);
  * `write` resolves only once Kafka acknowledged every message of the batch, and at most
  * `maxInFlight` batches are sent at once, so a slow broker slows the replay instead of filling memory.
@@ -133,20 +134,17 @@ export class KafkaSink implements ReplaySink {
       if (!file.frame.columns.includes(this.options.keyField)) throw new OptionError("keyField", this.options.keyField, `a column of ${file.path} (${file.frame.columns.join(", ")})`);
       frames.push(file.frame);
     }
-    // One frame, so one bulk JSON write per release (a polars call per file would cost more than the send).
-    const messages: OutgoingMessage[] = frames.length === 0 ? [] : frameToMessages(frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" }), { keyField: this.options.keyField });
-    const toSend = this.landed ? this.landed.take(topic, batch.dueOffset, messages) : messages;
-    if (toSend.length === 0) return;
-    await this.acquire(batch.table);
-    try {
-      const reports = await producer.send(topic, toSend);
-      const next = this.next.get(topic) ?? new Map<number, number>();
-      for (const r of reports) if (Number.isInteger(r.offset) && r.offset >= (next.get(r.partition) ?? 0)) next.set(r.partition, r.offset + 1);
-      this.next.set(topic, next);
-      this.batches++;
-    } finally {
-      this.release(batch.table);
-    }
+    const landed = this.landed;
+    const reports = await writeFrames(producer, topic, frames, {
+      keyField: this.options.keyField,
+      ...(landed === undefined ? {} : { unsent: (messages: OutgoingMessage[]) => landed.take(topic, batch.dueOffset, messages) }),
+      slot: () => this.acquire(batch.table),
+    });
+    if (reports.length === 0) return;
+    const next = this.next.get(topic) ?? new Map<number, number>();
+    for (const r of reports) if (Number.isInteger(r.offset) && r.offset >= (next.get(r.partition) ?? 0)) next.set(r.partition, r.offset + 1);
+    this.next.set(topic, next);
+    this.batches++;
   }
 
   /** Next offset of every topic partition once all sent so far is acknowledged (the progress log stores it). */
@@ -167,10 +165,12 @@ export class KafkaSink implements ReplaySink {
     if (landed.size > 0) this.landed = landed;
   }
 
-  private async acquire(table: Table): Promise<void> {
+  /** Waits until fewer than `maxInFlight` of the table's batches are sending; returns the release. */
+  private async acquire(table: Table): Promise<() => void> {
     while (this.inFlight[table] >= this.options.maxInFlight) await new Promise<void>((r) => this.queue[table].push(r));
     this.inFlight[table]++;
     this.inFlightPeak = Math.max(this.inFlightPeak, this.inFlight.locations + this.inFlight.accelerations);
+    return () => this.release(table);
   }
 
   private release(table: Table): void {

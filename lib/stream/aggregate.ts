@@ -220,6 +220,12 @@ export class AggregationState {
     return this.toFrame(final);
   }
 
+  /** The end (epoch ms) of the latest window held, or -Infinity (no window held, or not windowed). */
+  get latestWindowEnd(): number {
+    if (this.state === null || this.state.height === 0 || this.window === undefined) return -Infinity;
+    return Number(this.state.getColumn(WINDOW_START_MS).max()) + this.window.sizeMs;
+  }
+
   /** The state for a checkpoint snapshot: the groups frame (null before the first update). */
   snapshot(): { frames: Record<string, pl.DataFrame | null>; meta: null } {
     return { frames: { groups: this.state }, meta: null };

@@ -7,7 +7,7 @@
  *   <dir>/commits/<id>         written once every sink holds the batch's output durably
  *   <dir>/state/<id>/          the processor's state after batch <id> (JSON + Arrow IPC frames)
  *
- * Every file is written to a temp name and renamed into place (a snapshot folder too), so a crash
+ * Every file is written to a temp name and renamed into place (lib/files/atomic.ts; a snapshot folder too), so a crash
  * leaves either the old file or the new one, never a torn one.
  */
 import { randomUUID } from "node:crypto";
@@ -15,6 +15,7 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import pl from "nodejs-polars";
 import { CheckpointError } from "../errors";
+import { causeOf, tempPathFor, writeFileAtomic } from "../files/atomic";
 import type { ProcessorSnapshot } from "./processor";
 
 /** The input of one micro-batch: per input name, its chunks' origins (empty: no input). */
@@ -34,10 +35,13 @@ export interface LoopState {
 const VERSION = 1;
 const ID = (n: number) => String(n).padStart(8, "0");
 
-async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
+/** Writes one checkpoint file atomically (lib/files/atomic.ts; not fsync'ed: it survives a crash, not a power cut). */
+async function writeAtomic(dir: string, file: string, data: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, data, { sync: false });
+  } catch (e) {
+    throw new CheckpointError(dir, `could not write ${file} (${(causeOf(e) as Error).message}); check the disk and permissions.`, { cause: causeOf(e) });
+  }
 }
 
 async function ids(dir: string): Promise<number[]> {
@@ -74,7 +78,7 @@ export class Checkpoint {
     }
     if (!existsSync(meta)) {
       const id = randomUUID();
-      await writeAtomic(meta, JSON.stringify({ version: VERSION, id, query: description }, null, 2));
+      await writeAtomic(dir, meta, JSON.stringify({ version: VERSION, id, query: description }, null, 2));
       return new Checkpoint(dir, id);
     }
     let stored: { version?: number; id?: string; query?: unknown };
@@ -90,7 +94,7 @@ export class Checkpoint {
     }
     if (typeof stored.id !== "string") {
       stored.id = randomUUID(); // a checkpoint from before ids: give it one now
-      await writeAtomic(meta, JSON.stringify({ version: VERSION, id: stored.id, query: stored.query }, null, 2));
+      await writeAtomic(dir, meta, JSON.stringify({ version: VERSION, id: stored.id, query: stored.query }, null, 2));
     }
     return new Checkpoint(dir, stored.id);
   }
@@ -128,7 +132,7 @@ export class Checkpoint {
   async snapshot(batchId: number, processor: ProcessorSnapshot, loop: LoopState): Promise<void> {
     const stateDir = path.join(this.dir, "state");
     const final = path.join(stateDir, ID(batchId));
-    const tmp = path.join(stateDir, `.${ID(batchId)}.${process.pid}.tmp`);
+    const tmp = tempPathFor(final);
     try {
       await fs.rm(tmp, { recursive: true, force: true });
       await fs.mkdir(tmp, { recursive: true });
@@ -163,11 +167,7 @@ export class Checkpoint {
     }
   }
 
-  private async write(file: string, data: string): Promise<void> {
-    try {
-      await writeAtomic(file, data);
-    } catch (e) {
-      throw new CheckpointError(this.dir, `could not write ${file} (${(e as Error).message}); check the disk and permissions.`, { cause: e });
-    }
+  private write(file: string, data: string): Promise<void> {
+    return writeAtomic(this.dir, file, data);
   }
 }

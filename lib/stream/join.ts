@@ -189,6 +189,21 @@ export class JoinState {
     return parts.length === 1 ? parts[0] : pl.concat(parts, { how: "vertical", rechunk: false });
   }
 
+  /**
+   * The lowest watermark under which every row an outer side holds is settled (its time + within,
+   * plus 1 ms since a row exactly `within` away still matches), or -Infinity for an inner or a
+   * left semi join, which emit nothing when rows settle. The end-of-input flush leaves the watermark there.
+   */
+  get settledBy(): number {
+    const sides: [pl.DataFrame | null, string][] = [];
+    // A left anti join emits its unmatched left rows when they settle, as a left outer side does.
+    if (this.keepLeftMatches || this.options.how === "leftAnti") sides.push([this.left, LT]);
+    if (this.keepRightMatches) sides.push([this.right, RT]);
+    let latest = -Infinity;
+    for (const [side, time] of sides) if (side !== null && side.height > 0) latest = Math.max(latest, Number(side.getColumn(time).max()));
+    return latest === -Infinity ? latest : latest + this.options.withinMs + 1;
+  }
+
   /** Splits off the rows with t < bound; returns the kept rows and, for an outer side, the evicted never-matched ones. */
   private settle(side: pl.DataFrame, time: string, bound: number, which: "left" | "right"): { kept: pl.DataFrame; unmatched: pl.DataFrame | null } {
     if (bound === -Infinity || side.height === 0) return { kept: side, unmatched: null };

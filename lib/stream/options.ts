@@ -1,6 +1,6 @@
 import { OptionError } from "../errors";
 import { parseDuration } from "../duration";
-import { optionalBoolean, optionalString, positiveInt } from "../options";
+import { oneOf, optionalBoolean, optionalString, positiveInt } from "../options";
 import type { OutputMode, ProgressRecord, StreamSink } from "./types";
 
 /** A duration as text (`"30 seconds"`, `"15s"`, `"1 minute"`) or milliseconds. */
@@ -55,7 +55,18 @@ export interface WriteStreamOptions {
   checkpointLocation?: string;
   /** With a checkpoint: write the state every this many micro-batches (the ones since are re-run on restart); default 10. */
   snapshotEvery?: number;
+  /**
+   * Which engine runs the query: `"streamlab"` (this process, the default) or `"spark"`: the plan
+   * translated to PySpark (`query.toSpark()`) and run with spark-submit (docs/spark.md).
+   */
+  engine?: QueryEngine;
+  /** With engine "spark": the master URL; default `"local[2]"` (`spark://HOST:7077`, `yarn`, `k8s://…` for a cluster). */
+  master?: string;
 }
+
+/** The engines a query runs on. */
+export type QueryEngine = "streamlab" | "spark";
+export const QUERY_ENGINES: readonly QueryEngine[] = ["streamlab", "spark"];
 
 /** {@link WriteStreamOptions} with defaults applied and durations in milliseconds. */
 export interface ResolvedWriteStreamOptions {
@@ -71,6 +82,8 @@ export interface ResolvedWriteStreamOptions {
   batchPerPartition: boolean;
   checkpointLocation: string | undefined;
   snapshotEvery: number;
+  engine: QueryEngine;
+  master: string;
 }
 
 export const WRITE_STREAM_DEFAULTS = {
@@ -82,6 +95,8 @@ export const WRITE_STREAM_DEFAULTS = {
   name: "query",
   batchPerPartition: false,
   snapshotEvery: 10,
+  engine: "streamlab" as QueryEngine,
+  master: "local[2]",
 };
 
 /** Every output mode, in the order the docs list them. */
@@ -113,6 +128,8 @@ export function resolveWriteStreamOptions(options: WriteStreamOptions): Resolved
     batchPerPartition: optionalBoolean("batchPerPartition", options.batchPerPartition, WRITE_STREAM_DEFAULTS.batchPerPartition),
     checkpointLocation: optionalString("checkpointLocation", options.checkpointLocation, undefined, '"results/checkpoints/windowed"'),
     snapshotEvery: positiveInt("snapshotEvery", options.snapshotEvery, WRITE_STREAM_DEFAULTS.snapshotEvery),
+    engine: oneOf("engine", options.engine, QUERY_ENGINES, WRITE_STREAM_DEFAULTS.engine),
+    master: optionalString("master", options.master, WRITE_STREAM_DEFAULTS.master, '"local[2]" or "spark://HOST:7077"'),
   };
 }
 

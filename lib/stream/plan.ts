@@ -8,10 +8,20 @@ import type { EventTimeSpec } from "./time";
 import type { StreamSource } from "./types";
 import type { WindowSpec } from "./window";
 
+/** What a stateless step does, as data (the Spark translation reads it; `transform` is opaque). */
+export type StepOp =
+  | { kind: "filter"; predicate: pl.Expr }
+  | { kind: "select"; columns: (string | pl.Expr)[] }
+  | { kind: "withColumns"; exprs: pl.Expr[] }
+  | { kind: "drop"; columns: string[] }
+  | { kind: "rename"; mapping: Record<string, string> }
+  | { kind: "transform" };
+
 /** A stateless step on a frame (filter, select, withColumns, …), with a label for messages. */
 export interface FrameStep {
   describe: string;
   apply(frame: pl.DataFrame): pl.DataFrame;
+  op?: StepOp;
 }
 
 /** One input of a query: a source, its stateless steps, and its watermark if any. */

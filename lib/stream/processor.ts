@@ -58,6 +58,8 @@ export class BatchProcessor {
   private readonly join?: JoinState;
   private readonly dedup?: DedupState;
   private readonly chained?: ChainedAggregation;
+  /** After the end-of-input flush: the snapshot a later run resumes from ({@link flush}). */
+  private resumeFrom: ProcessorSnapshot | null = null;
 
   constructor(private readonly plan: QueryPlan, private readonly mode: OutputMode, options: Pick<ResolvedWriteStreamOptions, "watermarkPolicy"> = { watermarkPolicy: "min" }) {
     checkMode(plan, mode);
@@ -95,11 +97,15 @@ export class BatchProcessor {
   }
 
   /**
-   * Processes one micro-batch: `chunks` maps input name → frames polled for it. With `final`, the
-   * watermark first moves to +Infinity (end of a bounded input) so all state is settled and emitted.
+   * Processes one micro-batch: `chunks` maps input name → frames polled for it. With `final` (end
+   * of a bounded input, no input) it is the end-of-input flush: every open window and unmatched join
+   * row is settled and emitted, as under a watermark of +Infinity (see {@link flush}).
    */
   process(chunks: Record<string, pl.DataFrame[]>, batchId: number, final = false): BatchResult {
-    if (final) this.watermark.finish();
+    // A batch after the flush (a restart re-ran a logged flush, and new input follows) goes on from
+    // what the flush left for later runs, not from the emptied state.
+    if (this.resumeFrom !== null) this.restore(this.resumeFrom);
+    this.resumeFrom = null;
     const wm = this.watermark.current;
     const numInputRows: Record<string, number> = {};
     const frames: (pl.DataFrame | null)[] = [];
@@ -127,20 +133,53 @@ export class BatchProcessor {
     }
     if (this.plan.union) frames.splice(0, frames.length, unionFrames(frames, this.plan.inputs.map((i) => i.source.name)));
     if (this.dedup && frames[0] !== null) frames[0] = this.dedup.process(frames[0]);
-    let out = this.emit(frames, batchId, wm);
-    this.dedup?.evict(wm);
+    let out = final ? this.flush(frames, batchId) : this.emit(frames, batchId, wm);
+    if (!final) this.dedup?.evict(wm);
     if (this.stateful) out = withBatchIdColumn(out, batchId);
     // A join that has seen one input only cannot name the other's columns yet: its (empty) output
     // skips the steps after it, which may select them.
     // So does a batch without rows of a pass-through query (a no-data batch of dropDuplicates): no columns to work on.
     const partial = out.height === 0 && ((this.join !== undefined && !this.join.knowsBothSides) || out.width === 0);
     if (!partial) out = applySteps(out, this.plan.after, "after the " + (this.plan.stateful?.kind ?? "input"));
-    this.watermark.advance();
-    return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: wm, stateRows: this.stateRows };
+    if (!final) this.watermark.advance();
+    return { frame: out, numInputRows, rowsDroppedByWatermark: dropped, watermarkMs: final ? Infinity : wm, stateRows: this.stateRows };
   }
 
-  /** Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's state. */
+  /**
+   * The end-of-input flush (docs/engine.md, "End-of-input flush"). Two steps:
+   * 1. a no-data batch under W* = max(watermark in force, the lowest watermark under which all
+   *    that the flush emits is final): the end of the latest window (append), the latest outer-side
+   *    row + within (outer joins); nothing more in update/complete mode or an inner join, which emit
+   *    nothing here. It emits the open windows / unmatched rows. Its state and W* are what a later
+   *    run with the same checkpoint resumes from: rows that would change an emitted result are
+   *    then late, and state whose results were not emitted (update mode, inner joins) is kept.
+   * 2. everything left is settled as under +Infinity, so this run ends with no state.
+   */
+  private flush(frames: (pl.DataFrame | null)[], batchId: number): pl.DataFrame {
+    const lastWindowEnd = this.mode === "append" ? this.aggregation?.latestWindowEnd ?? -Infinity : -Infinity;
+    const settled = Math.max(this.watermark.current, lastWindowEnd, this.join?.settledBy ?? -Infinity);
+    const out = [this.emit(frames, batchId, settled)];
+    this.watermark.advance();
+    this.watermark.raiseTo(settled);
+    this.resumeFrom = this.snapshot();
+    // Step 2: an update-mode window was emitted when it changed, and complete mode keeps its state.
+    if (this.aggregation && this.mode !== "complete") {
+      const rest = this.aggregation.evictFinal(Infinity);
+      // A chain's second aggregation takes the first one's last windows as final input.
+      if (this.chained) out.push(this.chained.process(rest.head(0), rest, this.mode, Infinity));
+      else if (this.mode === "append") out.push(rest);
+    }
+    if (this.join) out.push(this.join.process(null, null, Infinity));
+    const parts = out.filter((f) => f.width > 0 && f.height > 0);
+    return parts.length === 0 ? out[0] : parts.length === 1 ? parts[0] : pl.concat(parts, { how: "diagonalRelaxed" });
+  }
+
+  /**
+   * Everything the processor holds, for a checkpoint snapshot: the watermark and the operator's
+   * state; after the end-of-input flush, the state a later run resumes from ({@link flush}).
+   */
   snapshot(): ProcessorSnapshot {
+    if (this.resumeFrom !== null) return this.resumeFrom;
     const op = this.aggregation?.snapshot() ?? this.join?.snapshot() ?? { frames: {}, meta: null };
     const frames = { ...op.frames, ...(this.dedup ? { dedup: this.dedup.snapshot() } : {}), ...(this.chained ? { chained: this.chained.snapshot() } : {}) };
     return { watermark: this.watermark.snapshot(), frames, meta: op.meta };
@@ -148,11 +187,28 @@ export class BatchProcessor {
 
   /** Restores what {@link snapshot} gave. */
   restore(s: ProcessorSnapshot): void {
-    this.watermark.restore(s.watermark);
+    const legacy = Number(s.watermark.inForce) === Infinity;
+    this.watermark.restore(legacy ? { ...s.watermark, inForce: this.flushedBefore(s.watermark.maxEventMs) } : s.watermark);
     this.aggregation?.restore(s);
     this.join?.restore(s);
     this.dedup?.restore(s.frames.dedup);
     this.chained?.restore(s.frames.chained);
+  }
+
+  /**
+   * A checkpoint written before the flush rule holds the watermark +Infinity after the flush, and
+   * no state. The watermark the flush would leave now is known from the latest event time: the end
+   * of the window holding it (windows), or it + within + 1 ms (joins). Without windows nothing says
+   * which groups were flushed, so +Infinity stays (start over).
+   */
+  private flushedBefore(maxEventMs: Record<string, number | null>): number {
+    const seen = Object.values(maxEventMs).filter((v): v is number => v !== null);
+    if (seen.length === 0) return -Infinity;
+    const latest = Math.max(...seen);
+    const st = this.plan.stateful;
+    if (st?.kind === "aggregate" && st.window && windowOnWatermark(this.plan)) return Math.floor(latest / st.window.slideMs) * st.window.slideMs + st.window.sizeMs;
+    if (st?.kind === "join") return latest + st.options.withinMs + 1;
+    return Infinity;
   }
 
   /** Adds EVENT_MS when the operator needs an event time (watermark, window or join). */

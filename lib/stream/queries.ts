@@ -14,7 +14,7 @@ import type { KafkaOptions } from "../kafka/options";
 import { topicName } from "../kafka/topics";
 import type { KafkaConfig, KafkaPreset } from "../kafka/types";
 import { Agg } from "./aggregate";
-import { JOIN_HOWS, OUTPUT_MODES, resolveTrigger, type Duration, type JoinHow, type Trigger } from "./options";
+import { JOIN_HOWS, OUTPUT_MODES, resolveTrigger, type Duration, type JoinHow, type QueryEngine, type Trigger } from "./options";
 import type { StreamingQuery } from "./query";
 import { consoleSink } from "./sinks/console";
 import { kafkaSink } from "./sinks/kafka";
@@ -91,6 +91,10 @@ export interface CourseQueryOptions {
   checkpoint?: string;
   /** With trigger `"once"`: one micro-batch per partition time (`t=…`), as the replay released them; default false. */
   batchPerPartition?: boolean;
+  /** `"streamlab"` (this process, default) or `"spark"`: the same query as a PySpark program run by spark-submit (docs/spark.md). */
+  engine?: QueryEngine;
+  /** With engine "spark": the master URL; default `"local[2]"`. */
+  master?: string;
   /** Aborting it stops the query cleanly. */
   signal?: AbortSignal;
   /** Called after every micro-batch with its progress record and the name of the query that ran it. */
@@ -196,6 +200,11 @@ export function resolveCourseQueryOptions(kind: CourseQueryKind, o: CourseQueryO
   };
 }
 
+/** `path.join`, except that a URI (`hdfs://namenode:8020/streams`, for engine "spark") keeps its `//`. */
+function joinPath(base: string, ...parts: string[]): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(base) ? [base.replace(/\/+$/, ""), ...parts].join("/") : path.join(base, ...parts);
+}
+
 /** `<prefix>-<name>` by the rule every Kafka helper follows ({@link topicName}). */
 function topic(r: Resolved, name: string): string {
   return topicName(name, r.kafka ?? {});
@@ -204,7 +213,7 @@ function topic(r: Resolved, name: string): string {
 function source(r: Resolved, o: CourseQueryOptions, table: "locations" | "accelerations"): StreamSource {
   if (r.source === "kafka") return kafkaSource({ topic: topic(r, table), name: table, bootstrap: r.kafka?.bootstrap, retryBudgetMs: r.kafka?.retryBudgetMs, once: r.once, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, ...(r.deadLetter === false ? { deadLetter: false } : {}) });
   const deadLetter = typeof r.deadLetter === "string" ? path.join(r.deadLetter, table) : r.deadLetter;
-  return fileStreamSource({ dir: path.join(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger, deadLetter });
+  return fileStreamSource({ dir: joinPath(r.input, table), name: table, table, once: r.once, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger, maxRowsPerTrigger: o.maxRowsPerTrigger, deadLetter });
 }
 
 /** The sink of one output: `sub` is the folder under the output root, `suffix` the topic suffix. */
@@ -214,7 +223,7 @@ function sink(r: Resolved, sub: string, suffix: string, key: string): { sink: St
     return { sink: kafkaSink({ topic: t, key, bootstrap: r.kafka?.bootstrap, retryBudgetMs: r.kafka?.retryBudgetMs }), output: t };
   }
   if (r.sink === "console") return { sink: consoleSink({ name: `console ${sub}` }), output: "console" };
-  const dir = path.join(r.output, sub);
+  const dir = joinPath(r.output, sub);
   return { sink: parquetSink({ dir }), output: dir };
 }
 
@@ -274,7 +283,9 @@ function writeOptions(r: Resolved, o: CourseQueryOptions, name: string, mode: Ou
     sinks,
     trigger: r.trigger,
     batchPerPartition: o.batchPerPartition,
-    checkpointLocation: o.checkpoint === undefined ? undefined : path.join(o.checkpoint, name),
+    checkpointLocation: o.checkpoint === undefined ? undefined : joinPath(o.checkpoint, name),
+    engine: o.engine,
+    master: o.master,
     signal: o.signal,
     onProgress: o.onProgress === undefined ? undefined : (p: ProgressRecord) => o.onProgress!(p, name),
   };

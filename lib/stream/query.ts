@@ -9,6 +9,8 @@ import { BatchProcessor, type BatchResult } from "./processor";
 import { ProgressLog } from "./progress";
 import { formatWatermark } from "./time";
 import type { BatchOutput, OutputMode, ProgressRecord, SourceChunk, StreamSource } from "./types";
+import { toSparkProgram, usesKafka } from "../spark/program";
+import { runSparkProgram, type SparkProgress } from "../spark/submit";
 
 /** Running totals of a query, for its final summary. */
 export interface QueryTotals {
@@ -53,11 +55,18 @@ export class StreamingQuery {
   /** Who {@link onBatch} tells about each micro-batch (live views in notebooks). */
   private readonly batchListeners = new Set<(output: BatchOutput, progress: ProgressRecord) => void>();
 
-  /** Validates the plan and options (OptionError/QueryError); prefer `StreamFrame.writeStream`. */
+  /** The PySpark program that runs the query with engine "spark". */
+  private readonly sparkProgram: string | null;
+
+  /**
+   * Validates the plan and options (OptionError/QueryError; SparkTranslationError with engine
+   * "spark" when a part has no Spark equivalent); prefer `StreamFrame.writeStream`.
+   */
   constructor(private readonly plan: QueryPlan, options: WriteStreamOptions) {
     this.options = resolveWriteStreamOptions(options);
     this.name = this.options.name;
     this.processor = new BatchProcessor(plan, this.options.mode, this.options);
+    this.sparkProgram = this.options.engine === "spark" ? this.toSpark() : null;
     this.progress = new ProgressLog(this.options.progressHistory, this.options.onProgress);
     for (const input of plan.inputs) this.totalsSoFar.inputRows[input.source.name] = 0;
     if (this.options.trigger.kind === "continuous" && (plan.stateful !== undefined || plan.dedup !== undefined)) {
@@ -68,6 +77,19 @@ export class StreamingQuery {
       const cannot = plan.inputs.find((i) => i.source.replayable === undefined);
       if (cannot) throw new QueryError(`checkpointLocation: the input "${cannot.source.name}" cannot be read again after a restart, so the query cannot be checkpointed; checkpoints work with the file stream source (fileStreamSource) and the Kafka source (kafkaSource).`, { context: { option: "checkpointLocation" } });
     }
+  }
+
+  /**
+   * The query as a PySpark Structured Streaming program (its text): the same inputs, operator,
+   * output mode, trigger and outputs (docs/spark.md). `engine: "spark"` runs exactly this program.
+   *
+   * @throws SparkTranslationError (`NO_SPARK_EQUIVALENT`) naming the operator, source or sink Spark cannot run
+   * @example
+   * console.log(windowedSpeeds(source, { watermark: "30 seconds", window: "15 seconds" })
+   *   .writeStream({ mode: "update", sinks: [parquetSink({ dir: "out/windowed" })] }).toSpark());
+   */
+  toSpark(): string {
+    return toSparkProgram(this.plan, this.options);
   }
 
   /** Starts the micro-batch loop in the background and returns this query. */
@@ -166,6 +188,7 @@ export class StreamingQuery {
     const signal = this.controller.signal;
     const opened: typeof this.options.sinks = [];
     try {
+      if (this.sparkProgram !== null) return await this.runOnSpark(this.sparkProgram, signal);
       const logged = await this.openCheckpoint();
       for (const sink of this.options.sinks) {
         try { await sink.open({ queryName: this.name, resuming: this.resuming, checkpointed: this.checkpoint !== null, ...(this.checkpoint === null ? {} : { checkpoint: { id: this.checkpoint.id, dir: this.checkpoint.dir } }) }); } catch (e) { throw new QueryError(`sink "${sink.name}" could not open: ${message(e)}`, { cause: e, context: { sink: sink.name } }); }
@@ -185,6 +208,37 @@ export class StreamingQuery {
       }
       this.active = false;
     }
+  }
+
+  /** Engine "spark": spark-submit runs the program, which writes the outputs; its progress lines become progress records. */
+  private async runOnSpark(program: string, signal: AbortSignal): Promise<void> {
+    await runSparkProgram(program, {
+      master: this.options.master,
+      kafka: usesKafka(this.plan, this.options),
+      name: this.name,
+      signal,
+      onProgress: (p: SparkProgress) => this.recordSparkProgress(p),
+    });
+  }
+
+  private recordSparkProgress(p: SparkProgress): void {
+    const ms = (k: string) => p.durationMs[k] ?? 0;
+    const record: ProgressRecord = {
+      batchId: p.batchId,
+      numInputRows: p.numInputRows,
+      numOutputRows: p.numOutputRows,
+      rowsDroppedByWatermark: p.rowsDroppedByWatermark,
+      watermark: p.watermark,
+      stateRows: p.stateRows,
+      durationMs: { poll: ms("latestOffset") + ms("getBatch"), process: ms("addBatch"), sink: 0, total: ms("triggerExecution") },
+      timestamp: p.timestamp,
+    };
+    const totals = this.totalsSoFar;
+    totals.batches++;
+    for (const [k, v] of Object.entries(p.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
+    totals.outputRows += p.numOutputRows;
+    totals.rowsDroppedByWatermark += p.rowsDroppedByWatermark;
+    this.progress.add(record);
   }
 
   /** Polls one source; a failing source stops the query with a QueryError naming it. Empty chunks are dropped. */
@@ -349,7 +403,8 @@ export class StreamingQuery {
       if (e instanceof QueryError) throw e;
       throw new QueryError(`query "${this.name}" failed in batch ${batchId}: ${message(e)}`, { cause: e, context: { batchId } });
     }
-    this.watermarkOfLastBatch = result.watermarkMs;
+    // The flush reports +Infinity but leaves the watermark where what it emitted is final: nothing is due after it.
+    this.watermarkOfLastBatch = final ? this.processor.watermark.current : result.watermarkMs;
     const t1 = performance.now();
     // A re-run batch whose output was committed before the stop is not written again.
     if (!this.committedOnDisk.has(batchId)) {

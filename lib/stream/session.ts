@@ -164,6 +164,16 @@ export class SessionState {
     return this.toFrame(final);
   }
 
+  /**
+   * The lowest watermark under which every session held is final (its end + 1 ms: a row at the end
+   * itself would still extend it), or -Infinity when none is held. The end-of-input flush leaves the
+   * watermark there.
+   */
+  get latestWindowEnd(): number {
+    if (this.state === null || this.state.height === 0) return -Infinity;
+    return Number(this.state.getColumn(LAST).max()) + this.spec.gapMs + 1;
+  }
+
   /** The state for a checkpoint snapshot. */
   snapshot(): { frames: Record<string, pl.DataFrame | null>; meta: null } {
     return { frames: { sessions: this.state }, meta: null };

@@ -75,33 +75,33 @@ export class StreamFrame {
 
   /** Keeps the rows where `predicate` is true (polars `DataFrame.filter`). @example .filter(pl.col("speed").gt(0)) */
   filter(predicate: pl.Expr): StreamFrame {
-    return this.addStep({ describe: `filter(${String(predicate)})`, apply: (f) => f.filter(predicate) });
+    return this.addStep({ describe: `filter(${String(predicate)})`, apply: (f) => f.filter(predicate), op: { kind: "filter", predicate } });
   }
 
   /** Keeps/derives columns (polars `DataFrame.select`). @example .select("uuid", "speed") */
   select(...columns: (string | pl.Expr)[]): StreamFrame {
-    return this.addStep({ describe: `select(${columns.map(String).join(", ")})`, apply: (f) => f.select(...columns.map((c) => (typeof c === "string" ? pl.col(c) : c))) });
+    return this.addStep({ describe: `select(${columns.map(String).join(", ")})`, apply: (f) => f.select(...columns.map((c) => (typeof c === "string" ? pl.col(c) : c))), op: { kind: "select", columns } });
   }
 
   /** Adds or replaces columns (polars `DataFrame.withColumns`). @example .withColumns(pl.col("speed").mul(3.6).alias("kmh")) */
   withColumns(...exprs: pl.Expr[]): StreamFrame {
-    return this.addStep({ describe: `withColumns(${exprs.map(String).join(", ")})`, apply: (f) => f.withColumns(...exprs) });
+    return this.addStep({ describe: `withColumns(${exprs.map(String).join(", ")})`, apply: (f) => f.withColumns(...exprs), op: { kind: "withColumns", exprs } });
   }
 
   /** Drops columns. @example .drop("filename") */
   drop(...columns: string[]): StreamFrame {
-    return this.addStep({ describe: `drop(${columns.join(", ")})`, apply: (f) => f.drop(columns) });
+    return this.addStep({ describe: `drop(${columns.join(", ")})`, apply: (f) => f.drop(columns), op: { kind: "drop", columns } });
   }
 
   /** Renames columns. @example .rename({ speed: "v" }) */
   rename(mapping: Record<string, string>): StreamFrame {
-    return this.addStep({ describe: `rename(${JSON.stringify(mapping)})`, apply: (f) => f.rename(mapping) });
+    return this.addStep({ describe: `rename(${JSON.stringify(mapping)})`, apply: (f) => f.rename(mapping), op: { kind: "rename", mapping } });
   }
 
   /** Any stateless frame → frame function, applied to each micro-batch's rows. @example .transform((df) => df.unique()) */
   transform(fn: (frame: pl.DataFrame) => pl.DataFrame, describe = "transform"): StreamFrame {
     if (typeof fn !== "function") throw new OptionError("transform", String(fn), "expected a function (frame) => frame");
-    return this.addStep({ describe, apply: fn });
+    return this.addStep({ describe, apply: fn, op: { kind: "transform" } });
   }
 
   /**

@@ -35,6 +35,20 @@ export interface Replayable {
 }
 
 /**
+ * What a source reads, as data: what another engine needs to read the same input (the Spark
+ * translation, `query.toSpark()`). Sources without one (memory) run on streamlab's engine only.
+ */
+export type SourceSpec =
+  | { kind: "files"; dir: string; table?: "locations" | "accelerations"; maxFilesPerTrigger: number; maxBytesPerTrigger: number }
+  | { kind: "kafka"; topic: string; bootstrap?: string; maxOffsetsPerTrigger: number; timestampFields: string[] };
+
+/** What a sink writes, as data (see {@link SourceSpec}). */
+export type SinkSpec =
+  | { kind: "files"; dir: string; batchId?: boolean }
+  | { kind: "kafka"; topic: string; key?: string; bootstrap?: string; batchId?: boolean }
+  | { kind: "console"; maxRows: number };
+
+/**
  * An input of a query: the file stream written by the replay, a Kafka topic, or memory in tests.
  * Rows carry a `timestamp` column (polars Datetime, UTC) that is their event time.
  */
@@ -56,6 +70,8 @@ export interface StreamSource {
   readonly replayable?: Replayable;
   /** The query runs with the continuous trigger: hand over each fetched batch at once, without lingering for more. */
   lowLatency?(): void;
+  /** What it reads, for the Spark translation; absent for sources Spark cannot read (memory). */
+  readonly spec?: SourceSpec;
 }
 
 /** What a query emits after one micro-batch. */
@@ -89,6 +105,8 @@ export interface StreamSink {
   /** Resolves once the batch is durable (file renamed into place, Kafka acknowledged). */
   write(output: BatchOutput): Promise<void>;
   close(): Promise<void>;
+  /** What it writes, for the Spark translation; absent for sinks Spark cannot write (memory). */
+  readonly spec?: SinkSpec;
 }
 
 /** One micro-batch's progress record (semantics.md, "Progress and metrics"; Spark's lastProgress). */

@@ -22,7 +22,7 @@ export class WatermarkTracker {
     return this.inputs.size > 0;
   }
 
-  /** The watermark in force (epoch ms): -Infinity before one exists, +Infinity after `finish`. */
+  /** The watermark in force (epoch ms): -Infinity before one exists. */
   get current(): number {
     return this.inForce;
   }
@@ -36,7 +36,7 @@ export class WatermarkTracker {
 
   /** Computes the watermark for the next micro-batch (never moves backwards); returns it. */
   advance(): number {
-    if (this.inForce === Infinity || this.inputs.size === 0) return this.inForce;
+    if (this.inputs.size === 0) return this.inForce;
     const marks = [...this.inputs.values()].map((s) => (s.maxEventMs === null ? null : s.maxEventMs - s.delayMs));
     const seen = marks.filter((m): m is number => m !== null);
     let next: number;
@@ -62,8 +62,12 @@ export class WatermarkTracker {
     }
   }
 
-  /** End of a bounded input: the watermark moves to +Infinity (every window final, every join row settled). */
-  finish(): void {
-    this.inForce = Infinity;
+  /**
+   * Raises the watermark to `ms` (never lowers it). The end-of-input flush records with it the
+   * watermark under which everything the flush emitted was final, so a later run with the same
+   * checkpoint drops exactly the rows that would change what the flush emitted.
+   */
+  raiseTo(ms: number): void {
+    if (ms > this.inForce) this.inForce = ms;
   }
 }

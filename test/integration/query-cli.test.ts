@@ -43,6 +43,7 @@ describe("streamlab query (CLI)", function () {
       [["query", "simple", "--sink", "s3"], /option --sink "s3"/],
       [["query", "windowed", "--once", "--trigger", "1s"], /give either --trigger DUR or --once/],
       [["query", "windowed", "--source", "kafka", "--bootstrap", "localhost"], /option --bootstrap "localhost"/],
+      [["query", "windowed", "--engine", "flink"], /option --engine "flink": expected one of streamlab, spark/],
     ];
     for (const [args, message] of cases) {
       const { code, err } = await runCli(...args, "--input", root, "--output", root);

@@ -18,7 +18,7 @@ import { replay } from "../../lib/replay/replay";
 import { FileSink } from "../../lib/sinks/files";
 import { windowedQuery } from "../../lib/stream/queries";
 import { COMMIT_LOG, isBatchFileName } from "../../lib/stream/sinks/parquet";
-import { isTempName } from "../../lib/stream/sinks/atomicFile";
+import { isTempName } from "../../lib/files/atomic";
 import { readParquetOutput } from "../../lib/stream/sinks/read";
 import { startCli } from "../helpers/cli";
 import { ROOT, runProcess } from "../helpers/process";

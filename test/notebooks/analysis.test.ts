@@ -132,6 +132,17 @@ describe("analysis notebook, headless: queries while the replay runs, then the c
     assert.match(figures[2].plain, /^GPS tracks: \d+ traces/);
   });
 
+  it("shows the windowed query's PySpark program next to its TypeScript: watermark, window, aggregations, update mode, the file stream it reads", () => {
+    const program = cellWith(/toSpark\(\)/);
+    assert.match(program, /^"""streamlab query "windowed", translated to PySpark Structured Streaming/);
+    assert.match(program, /\.parquet\(".*stream\/input\/locations"\)/);
+    assert.match(program, /locations = locations\.withWatermark\("timestamp", "30 seconds"\)/);
+    assert.match(program, /\.groupBy\(F\.window\("timestamp", "15 seconds"\), "ride_id"\)/);
+    assert.match(program, /\.agg\(F\.avg\("speed"\)\.alias\("mean_speed"\), F\.count\("speed"\)\.alias\("count"\)\)/);
+    assert.match(program, /\.outputMode\("update"\)/);
+    assert.match(program, /\.foreachBatch\(write_batch\)/);
+  });
+
   it("shows a resume: a run interrupted after 25 releases, resumed, ends with the uninterrupted run's outputs", () => {
     const shown = cellWith(/resume: "auto"/);
     const first = /first run: aborted after (\d+) releases/.exec(shown);

@@ -138,6 +138,25 @@ describe("dataset: readParquetFile and readPartition", () => {
     for (const s of data.skipped) assert.ok(s.reason.includes(s.path));
   });
 
+  it("reads a partition of corrupted copies natively first: each file is read or skipped with a code, the process never aborts", async () => {
+    const good = readFileSync(writeFrame(dir, "locations", "t=007.0", "good.parquet", locationsFrame(40, 7)));
+    let state = 777;
+    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0);
+    for (let i = 0; i < 40; i++) {
+      const bytes = Buffer.from(good);
+      for (let k = 0; k < 1 + (i % 5); k++) bytes[4 + (next() % (bytes.length - 8))] ^= 0xff;
+      writeBytes(dir, `locations/t=007.0/c${String(i).padStart(2, "0")}.parquet`, i % 7 === 0 ? bytes.subarray(0, bytes.length - 50) : bytes);
+    }
+    const partition = (await discoverDataset(dir)).partitions.locations.find((p) => p.name === "t=007.0")!;
+    let pauses = 0;
+    const data = await readPartition(partition, { pause: async () => void pauses++ });
+    assert.equal(data.files.length + data.skipped.length, 41, "every file accounted for once");
+    assert.ok(data.files.some((f) => f.name === "good.parquet"));
+    assert.ok(data.skipped.length > 0, "some corruptions are detected");
+    for (const s of data.skipped) assert.ok(["BAD_PARQUET", "MISSING_COLUMN", "BAD_COLUMN_TYPE"].includes(s.code), s.reason);
+    assert.equal(pauses, 41, "the pause is awaited before each file");
+  });
+
   it("reports a file that vanished between discovery and reading as BAD_PARQUET", async () => {
     const partition: Partition = { table: "locations", name: "t=000.0", time: 0, dir, files: [path.join(dir, "gone.parquet")] };
     const data = await readPartition(partition);

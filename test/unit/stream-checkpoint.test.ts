@@ -5,49 +5,20 @@
  * (Killing real processes at random moments: test/integration/checkpoint-kill.test.ts.)
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pl from "nodejs-polars";
 import { isStreamlabError } from "../../lib/errors";
 import { joinedQuery, MemoryStreamSink, MemoryStreamSource, readParquetOutput, readStream, windowedQuery, type CourseQueryOptions } from "../../lib/stream";
-import { at, rng } from "./stream-fixtures";
-
-const START = Date.UTC(2020, 0, 1);
-
-/** A course-layout file stream: one file per ride per partition, every 3 s. */
-function writeStream(root: string, rides: number, seconds: number): void {
-  const rand = rng(11);
-  for (const table of ["locations", "accelerations"]) {
-    for (let r = 0; r < rides; r++) {
-      const uuid = `u${r}`;
-      const begin = rand() * seconds * 0.4, end = Math.min(seconds, begin + 15 + rand() * 20);
-      const step = table === "locations" ? 2.5 : 0.4;
-      const byPart = new Map<number, number[]>();
-      for (let t = begin; t < end; t += step * (0.8 + rand() * 0.4)) {
-        const p = Math.floor(t / 3) * 3;
-        byPart.set(p, [...(byPart.get(p) ?? []), Math.round(t * 1000) / 1000]);
-      }
-      for (const [p, ts] of byPart) {
-        const dir = path.join(root, table, `t=${p.toFixed(1).padStart(5, "0")}`);
-        mkdirSync(dir, { recursive: true });
-        pl.DataFrame({
-          id: ts.map(() => uuid), ride_id: ts.map(() => `ride-${uuid}`), uuid: ts.map(() => uuid),
-          timestamp: pl.Series("timestamp", ts.map((t) => new Date(START + t * 1000)), pl.Datetime("ms")),
-          offset: ts, speed: ts.map(() => Math.round(rand() * 20000) / 1000), latitude: ts.map(() => 37.8), longitude: ts.map(() => -122.3),
-          x: ts.map(() => rand()), y: ts.map(() => 0), z: ts.map(() => 1),
-        }).writeParquet(path.join(dir, `${uuid}.parquet`));
-      }
-    }
-  }
-}
+import { at, writeCourseFiles } from "./stream-fixtures";
 
 describe("checkpoints", function () {
   this.timeout(120_000);
   let root: string;
   beforeEach(() => {
     root = mkdtempSync(path.join(tmpdir(), "streamlab-ckpt-"));
-    writeStream(path.join(root, "input"), 8, 60);
+    writeCourseFiles(path.join(root, "input"), 8, 60);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,5 +1,7 @@
 /** Shared helpers of the engine's unit tests (test/unit/stream*.test.ts). */
 import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
 import pl from "nodejs-polars";
 import { uniformSource } from "../../lib/generate/random";
 import type { StreamingQuery } from "../../lib/stream";
@@ -82,4 +84,36 @@ export async function runToEnd(query: StreamingQuery): Promise<StreamingQuery> {
 export function msOf(value: unknown): number {
   if (!(value instanceof Date)) throw new Error(`expected a Date, got ${String(value)}`);
   return value.getTime();
+}
+
+/**
+ * A course-layout file stream under `root` (`locations/`, `accelerations/`, one parquet file per
+ * ride per 3 s partition `t=…`): `rides` rides of 15–35 s each, starting in the first 40% of
+ * `[from, from + seconds)`, event time 2020-01-01 + offset. Another `from` extends a stream.
+ */
+export function writeCourseFiles(root: string, rides: number, seconds: number, o: { seed?: number; from?: number } = {}): void {
+  const rand = rng(o.seed ?? 11);
+  const from = o.from ?? 0;
+  for (const table of ["locations", "accelerations"]) {
+    for (let r = 0; r < rides; r++) {
+      const uuid = `u${r}`;
+      const begin = from + rand() * seconds * 0.4, end = Math.min(from + seconds, begin + 15 + rand() * 20);
+      const step = table === "locations" ? 2.5 : 0.4;
+      const byPart = new Map<number, number[]>();
+      for (let t = begin; t < end; t += step * (0.8 + rand() * 0.4)) {
+        const p = Math.floor(t / 3) * 3;
+        byPart.set(p, [...(byPart.get(p) ?? []), Math.round(t * 1000) / 1000]);
+      }
+      for (const [p, ts] of byPart) {
+        const dir = path.join(root, table, `t=${p.toFixed(1).padStart(5, "0")}`);
+        mkdirSync(dir, { recursive: true });
+        pl.DataFrame({
+          id: ts.map(() => uuid), ride_id: ts.map(() => `ride-${uuid}`), uuid: ts.map(() => uuid),
+          timestamp: pl.Series("timestamp", ts.map((t) => at(t)), pl.Datetime("ms")),
+          offset: ts, speed: ts.map(() => Math.round(rand() * 20000) / 1000), latitude: ts.map(() => 37.8), longitude: ts.map(() => -122.3),
+          x: ts.map(() => rand()), y: ts.map(() => 0), z: ts.map(() => 1),
+        }).writeParquet(path.join(dir, `${uuid}${from === 0 ? "" : `-${from}`}.parquet`)); // a later part never overwrites a file read already
+      }
+    }
+  }
 }

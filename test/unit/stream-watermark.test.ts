@@ -30,13 +30,18 @@ describe("stream watermark", function () {
       assert.equal(max.advance(), 100_000);
     });
 
-    it("moves to +Infinity at the end of a bounded input", () => {
+    it("is raised, never lowered, by raiseTo (the end-of-input flush), and advances past it with new input", () => {
       const w = new WatermarkTracker({ a: 0 });
       w.observe("a", 5);
-      w.advance();
-      w.finish();
-      assert.equal(w.current, Infinity);
-      assert.equal(w.advance(), Infinity);
+      assert.equal(w.advance(), 5);
+      w.raiseTo(3);
+      assert.equal(w.current, 5);
+      w.raiseTo(20);
+      assert.equal(w.current, 20);
+      w.observe("a", 10);
+      assert.equal(w.advance(), 20);
+      w.observe("a", 30);
+      assert.equal(w.advance(), 30);
     });
   });
 

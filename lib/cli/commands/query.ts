@@ -3,9 +3,9 @@ import { AbortedError, OptionError } from "../../errors";
 import { withBrokerHint } from "../../kafka/failures";
 import { formatQueryProgress } from "../../stream/progress";
 import { COURSE_QUERIES, COURSE_QUERY_DEFAULTS, type CourseQueryKind, type CourseQueryOptions, type CourseQuerySummary, type QuerySinkKind, type QuerySourceKind } from "../../stream/queries";
-import type { JoinHow } from "../../stream/options";
+import { QUERY_ENGINES, type JoinHow, type QueryEngine } from "../../stream/options";
 import type { OutputMode } from "../../stream/types";
-import { kafkaOptionsOf, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
+import { choiceOption, kafkaOptionsOf, wholeNumberFlag, withInterrupt, withKafkaFlags, type KafkaFlags } from "../flags";
 
 interface CliOptions extends KafkaFlags {
   source?: string;
@@ -28,6 +28,8 @@ interface CliOptions extends KafkaFlags {
   checkpoint?: string;
   /** `--dead-letter <dir>` gives a folder, `--no-dead-letter` false. */
   deadLetter?: string | false;
+  engine?: string;
+  master?: string;
 }
 
 const KINDS = Object.keys(COURSE_QUERIES) as CourseQueryKind[];
@@ -57,6 +59,8 @@ export function queryOptionsFromCli(kind: string, cli: CliOptions, signal?: Abor
       batchPerPartition: cli.batchPerPartition,
       checkpoint: cli.checkpoint,
       deadLetter: cli.deadLetter,
+      engine: cli.engine as QueryEngine | undefined,
+      master: cli.master,
       ...kafkaOptionsOf(cli),
       signal,
       onProgress,
@@ -106,6 +110,8 @@ export function register(program: Command): void {
     .option("--batch-per-partition", "with --once: one micro-batch per t= partition, as the replay released them")
     .option("--dead-letter <dir>", "file source: bad files (copied) and rows without an event time go to <dir>/<table>/, each with a .reason.json (default <input>/<table>/_dead-letter)")
     .option("--no-dead-letter", "only count and report bad input: no dead-letter folder (file source) or topic (kafka source)")
+    .addOption(choiceOption("--engine <engine>", "streamlab (this process) or spark: the same query as a PySpark program run by spark-submit (bash scripts/spark.sh setup installs pyspark)", QUERY_ENGINES).default("streamlab"))
+    .option("--master <url>", "with --engine spark: local[2] (default), spark://HOST:7077, yarn or k8s://… for a cluster")
     .option("--checkpoint <dir>", "keep the query's progress in <dir>/<query>: run the same command again to resume where it stopped (file or kafka source; the kafka sink then writes each micro-batch in one transaction)");
   // With a prefix: reads <prefix>-locations / <prefix>-accelerations, writes <prefix>-simple / -windowed / -joined.
   withKafkaFlags(command, "kafka source/sink: ")
@@ -116,6 +122,8 @@ export function register(program: Command): void {
         "  npx streamlab query windowed --once\n" +
         "  npx streamlab query joined --once --max-files-per-trigger 5000   # fewer, larger micro-batches\n" +
         "  npx streamlab query windowed --checkpoint results/checkpoints   # stopped? the same command resumes\n" +
+        "  npx streamlab query windowed --once --engine spark   # the same query on Apache Spark (local[2])\n" +
+        "  npx streamlab query joined --engine spark --master spark://HOST:7077   # on a Spark cluster\n" +
         "  npx streamlab query joined --how inner --within \"1 second\" --sink console\n" +
         "  npx streamlab query windowed --source kafka --topic-prefix DoeJane --window \"30 seconds\" --slide \"15 seconds\"\n" +
         "  npx streamlab query joined --source kafka --first-name Jane --last-name Doe   # reads DoeJane-locations / -accelerations, writes DoeJane-joined\n" +

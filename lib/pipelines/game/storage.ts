@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pl from "nodejs-polars";
 import { OptionError, SinkError, DataError } from "../../errors";
+import { writeFileAtomicSync } from "../../files/atomic";
 import { filterEvents } from "./flatten";
 
 /** The tables the batch job stores, each the events of some types (`events` holds them all). */
@@ -13,7 +14,7 @@ export const EVENT_TABLES: Record<string, string[] | "all"> = {
 
 /**
  * Writes the flat events to `dir/<table>.parquet`, one file per table of {@link EVENT_TABLES}
- * (each written to a temporary name, then renamed, so a reader never sees half a file).
+ * (each written to a temporary name, then renamed, so a reader never sees half a file: lib/files/atomic.ts).
  * Returns the paths written.
  *
  * @example
@@ -32,14 +33,7 @@ export function storeEvents(frame: pl.DataFrame, dir: string): Record<string, st
   for (const [table, types] of Object.entries(EVENT_TABLES)) {
     const rows = types === "all" ? frame : filterEvents(frame, types);
     const target = path.join(dir, `${table}.parquet`);
-    const staging = `${target}.${process.pid}.tmp`;
-    try {
-      rows.writeParquet(staging);
-      fs.renameSync(staging, target);
-    } catch (e) {
-      fs.rmSync(staging, { force: true });
-      throw new SinkError(target, `cannot write parquet: ${(e as Error).message}`, e);
-    }
+    writeFileAtomicSync(target, (p) => rows.writeParquet(p), { sync: false, explain: (e) => `cannot write parquet: ${(e as Error).message}` });
     written[table] = target;
   }
   return written;

@@ -23,6 +23,7 @@ export function consoleSink(options: ConsoleSinkOptions = {}): StreamSink {
   const o = resolveConsoleSinkOptions(options);
   return {
     name: o.name,
+    spec: { kind: "console", maxRows: o.maxRows },
     async open() {},
     async write(output: BatchOutput) {
       o.write(formatBatch(output, o.maxRows));

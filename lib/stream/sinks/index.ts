@@ -1,5 +1,4 @@
 export * from "./options";
-export * from "./atomicFile";
 export * from "./parquet";
 export * from "./console";
 export * from "./read";

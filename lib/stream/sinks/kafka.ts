@@ -1,4 +1,4 @@
-import { frameToMessages } from "../../kafka/messages";
+import { writeFrames } from "../../kafka/frame-writer";
 import { KafkaProducer } from "../../kafka/producer";
 import { failpoint } from "../failpoints";
 import type { BatchOutput, SinkOpenContext, StreamSink } from "../types";
@@ -14,7 +14,8 @@ export interface KafkaStreamSink extends StreamSink {
 
 /**
  * A sink sending each output row as one Kafka message: key = the group key column (`ride_id`,
- * `uuid`), value = the row as JSON (timestamps as ISO-8601 UTC strings). The topic is created on
+ * `uuid`), value = the row as JSON (timestamps as ISO-8601 UTC strings; the frame writer,
+ * lib/kafka/frame-writer.ts, as the replay's Kafka sink). The topic is created on
  * open when missing; `write` resolves once the broker acknowledged every message of the batch
  * (idempotent producer, acks from all in-sync replicas).
  *
@@ -41,6 +42,7 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
   return {
     name: o.name,
     topic: o.topic,
+    spec: { kind: "kafka", topic: o.topic, key: o.key, bootstrap: o.bootstrap, batchId: o.batchId },
     async open(context?: SinkOpenContext) {
       const cp = context?.checkpoint;
       if (cp === undefined) {
@@ -63,16 +65,15 @@ export function kafkaSink(options: KafkaSinkOptions): KafkaStreamSink {
     async write(output: BatchOutput) {
       if (output.frame.height === 0) return;
       if (producer === undefined) producer = await connect();
-      const frame = wantsBatchId(o.batchId, output.mode) ? withBatchId(output.frame, output.batchId) : output.frame;
-      const rows = frameToMessages(frame, o.key === undefined ? {} : { keyField: o.key });
-      if (txn === undefined) {
-        messages += (await producer.send(o.topic, rows)).length;
-        return;
-      }
       // Written by a run that stopped before its checkpoint recorded the commit: not again.
-      if (output.batchId <= txn.lastWritten) return;
-      const reports = await producer.sendTransaction(o.topic, rows, { group: txn.group, topic: o.topic, partition: 0, offset: output.batchId + 1 }, () => failpoint("kafka-before-commit", output.batchId, true));
-      txn.lastWritten = output.batchId;
+      if (txn !== undefined && output.batchId <= txn.lastWritten) return;
+      const frame = wantsBatchId(o.batchId, output.mode) ? withBatchId(output.frame, output.batchId) : output.frame;
+      const transaction = txn === undefined ? undefined : {
+        marker: { group: txn.group, topic: o.topic, partition: 0, offset: output.batchId + 1 },
+        beforeCommit: () => failpoint("kafka-before-commit", output.batchId, true),
+      };
+      const reports = await writeFrames(producer, o.topic, frame, { ...(o.key === undefined ? {} : { keyField: o.key }), ...(transaction === undefined ? {} : { transaction }) });
+      if (txn !== undefined) txn.lastWritten = output.batchId;
       messages += reports.length;
     },
     async close() {

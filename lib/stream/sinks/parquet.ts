@@ -3,7 +3,7 @@ import * as path from "node:path";
 import pl from "nodejs-polars";
 import { SinkError } from "../../errors";
 import type { BatchOutput, SinkOpenContext, StreamSink } from "../types";
-import { isTempName, writeFileAtomic } from "./atomicFile";
+import { causeOf, isTempName, writeFileAtomic } from "../../files/atomic";
 import { BATCH_ID_COLUMN, resolveParquetSinkOptions, wantsBatchId, type ParquetSinkOptions } from "./options";
 
 const BATCH_FILE = /^batch-(\d+)\.parquet$/;
@@ -66,6 +66,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
   return {
     name: o.name,
     dir: o.dir,
+    spec: { kind: "files", dir: o.dir, batchId: o.batchId },
     async open(context?: SinkOpenContext) {
       try {
         await fs.mkdir(o.dir, { recursive: true });
@@ -98,7 +99,7 @@ export function parquetSink(options: ParquetSinkOptions): ParquetSink {
       } catch (e) {
         // Name the folder and the way out: the batch is not part of the output (temp name + rename,
         // and the log entry last), so fixing the folder and running again completes it.
-        const cause = e instanceof SinkError && e.cause !== undefined ? e.cause : e;
+        const cause = causeOf(e);
         throw new SinkError(o.dir, `could not write batch ${output.batchId} (${cause instanceof Error ? cause.message : String(cause)}); no part of it is in the output. ` +
           `Make the folder writable (or free space on its disk), then run the same command again: with a checkpoint (--checkpoint) it resumes at batch ${output.batchId} and completes the output; without one it starts over.`, cause);
       }

@@ -1,8 +1,11 @@
-import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Skipped } from "../../dataset/types";
+import { causeOf, writeFileAtomic, type AtomicWriteOptions } from "../../files/atomic";
 import type { DroppedRows } from "./fileBatch";
+
+/** A random temp name: two queries may dead-letter the same file at once. */
+const ATOMIC: AtomicWriteOptions = { sync: false, unique: true };
 
 /** What a reason file (`<copy>.reason.json`) holds. */
 export interface DeadLetterReason {
@@ -79,16 +82,16 @@ export class DeadLetterFolder {
       return `Not written to the dead-letter folder ${this.dir} (${(e as Error).message}); check that it can be written, or set deadLetter: false.`;
     }
     try {
-      await atomically(target, fill);
+      await writeFileAtomic(target, fill, ATOMIC);
     } catch (e) {
       // An unreadable or vanished input file: keep at least the reason.
-      failed = `Could not copy it to the dead-letter folder ${this.dir} (${(e as Error).message}); the reason is in ${target}.reason.json.`;
+      failed = `Could not copy it to the dead-letter folder ${this.dir} (${(causeOf(e) as Error).message}); the reason is in ${target}.reason.json.`;
       info.reason = `${info.reason}${end(info.reason)} ${failed}`;
     }
     try {
-      await atomically(`${target}.reason.json`, (temp) => fs.writeFile(temp, `${JSON.stringify(info, null, 2)}\n`));
+      await writeFileAtomic(`${target}.reason.json`, `${JSON.stringify(info, null, 2)}\n`, ATOMIC);
     } catch (e) {
-      return `Not written to the dead-letter folder ${this.dir} (${(e as Error).message}); check that it can be written, or set deadLetter: false.`;
+      return `Not written to the dead-letter folder ${this.dir} (${(causeOf(e) as Error).message}); check that it can be written, or set deadLetter: false.`;
     }
     return failed;
   }
@@ -99,14 +102,3 @@ function end(text: string): string {
   return /[.!?]$/.test(text) ? "" : ".";
 }
 
-/** `fill(temp)` then rename to `target`; a random temp name, as two queries may dead-letter the same file at once. */
-async function atomically(target: string, fill: (temp: string) => Promise<void>): Promise<void> {
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    await fill(temp);
-    await fs.rename(temp, target);
-  } catch (e) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw e;
-  }
-}

@@ -199,6 +199,7 @@ export function fileStreamSource(options: FileStreamSourceOptions): FileStreamSo
   return {
     name: o.name,
     dir: o.dir,
+    spec: { kind: "files", dir: o.dir, table: o.table, maxFilesPerTrigger: o.maxFilesPerTrigger, maxBytesPerTrigger: o.maxBytesPerTrigger },
     poll,
     replayable: {
       // The format is part of what is read (parquet keeps the id earlier checkpoints recorded).

@@ -343,6 +343,7 @@ export function kafkaSource(options: KafkaSourceOptions): KafkaStreamSource {
   return {
     name: o.name,
     topic: o.topic,
+    spec: { kind: "kafka", topic: o.topic, bootstrap: config.bootstrap, maxOffsetsPerTrigger: o.maxOffsetsPerTrigger, timestampFields: o.timestampFields },
     replayable,
     poll,
     exhausted: () => closed || done,

@@ -1,0 +1,1 @@
+export { isTempName, writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions, type FileContent, type FileContentSync } from "./atomic";
