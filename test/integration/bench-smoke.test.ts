@@ -35,7 +35,7 @@ describe("npm run bench -- --quick (smoke)", function () {
 
     const text = readFileSync(path.join(out, md), "utf8");
     assert.match(text, /^## Summary$/m);
-    for (const id of SECTION_IDS) assert.match(text, new RegExp(`^## ${SECTION_TITLES[id].replace(/\./g, "\\.")}$`, "m"), `section ${id} missing`);
+    for (const id of SECTION_IDS) assert.match(text, new RegExp(`^## ${SECTION_TITLES[id].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"), `section ${id} missing`);
 
     const report = JSON.parse(readFileSync(path.join(out, json), "utf8"));
     assert.equal(report.mode, "quick");
