@@ -22,6 +22,8 @@ DEFAULT_TIMEOUT=${STREAMLAB_CELL_TIMEOUT:-600}
 
 die() { echo "jupyter.sh: $*" >&2; exit 1; }
 note() { echo "jupyter.sh: $*" >&2; }
+# shellcheck source=lib/pinned-venv.sh
+source "$ROOT/scripts/lib/pinned-venv.sh"
 
 usage() {
   sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -41,27 +43,9 @@ choose_env() {
   fi
 }
 
-# Creates .venv and installs the pinned requirements, unless they are installed already.
-# A copy of the requirements file inside .venv records what was installed.
+# .venv with the pinned requirements (scripts/lib/pinned-venv.sh).
 ensure_venv() {
-  local stamp="$VENV/.streamlab-requirements.txt"
-  if [ -x "$VENV/bin/jupyter" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$REQUIREMENTS"; then
-    return 0
-  fi
-  local python=${STREAMLAB_PYTHON:-python3}
-  command -v "$python" >/dev/null 2>&1 \
-    || die "no '$python' found: install Python 3.11+ (with venv), or activate a conda env made from environment.yml"
-  if [ ! -x "$VENV/bin/python" ]; then
-    "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-      || die "$python is $($python --version 2>&1); requirements-jupyter.txt needs Python 3.11+ (IPython 9): set STREAMLAB_PYTHON=python3.11, or use conda (environment.yml)"
-    note "creating $VENV with $($python --version 2>&1)"
-    "$python" -m venv "$VENV" \
-      || die "'$python -m venv' failed: on Debian/Ubuntu install python3-venv, or set STREAMLAB_PYTHON to another python"
-  fi
-  note "installing the pinned Jupyter packages of requirements-jupyter.txt into .venv (a few minutes, once)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" \
-    || die "pip install failed (see above): check the network/proxy, then rerun 'bash scripts/jupyter.sh setup'"
-  cp "$REQUIREMENTS" "$stamp"
+  ensure_pinned_venv "$VENV" "$REQUIREMENTS" jupyter 3.11 "the pinned Jupyter packages of requirements-jupyter.txt (a few minutes)" "bash scripts/jupyter.sh setup"
 }
 
 # --- node side: dist/ and the "streamlab" self-reference ----------------------------------

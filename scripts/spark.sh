@@ -15,6 +15,8 @@ VENV="$ROOT/.venv-spark"
 
 die() { echo "spark.sh: $*" >&2; exit 1; }
 note() { echo "spark.sh: $*" >&2; }
+# shellcheck source=lib/pinned-venv.sh
+source "$ROOT/scripts/lib/pinned-venv.sh"
 
 choose_env() {
   if [ -n "${CONDA_PREFIX:-}" ] && [ -x "$CONDA_PREFIX/bin/spark-submit" ] && [ -x "$CONDA_PREFIX/bin/python" ]; then
@@ -26,25 +28,9 @@ choose_env() {
   fi
 }
 
-# Creates .venv-spark and installs the pinned pyspark, unless installed already (a copy of the
-# requirements file inside the venv records what was installed).
+# .venv with the pinned requirements (scripts/lib/pinned-venv.sh).
 ensure_venv() {
-  local stamp="$VENV/.streamlab-requirements.txt"
-  if [ -x "$VENV/bin/spark-submit" ] && [ -f "$stamp" ] && cmp -s "$stamp" "$REQUIREMENTS"; then
-    return 0
-  fi
-  local python=${STREAMLAB_PYTHON:-python3}
-  command -v "$python" >/dev/null 2>&1 \
-    || die "no '$python' found: install Python 3.9+ (with venv), or activate a conda env made from environment.yml"
-  if [ ! -x "$VENV/bin/python" ]; then
-    note "creating $VENV with $($python --version 2>&1)"
-    "$python" -m venv "$VENV" \
-      || die "'$python -m venv' failed: on Debian/Ubuntu install python3-venv, or set STREAMLAB_PYTHON to another python"
-  fi
-  note "installing pyspark (requirements-spark.txt) into .venv-spark (~300 MB, once)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" \
-    || die "pip install failed (see above): check the network/proxy, then rerun 'bash scripts/spark.sh setup'"
-  cp "$REQUIREMENTS" "$stamp"
+  ensure_pinned_venv "$VENV" "$REQUIREMENTS" spark-submit 3.9 "pyspark (requirements-spark.txt, ~300 MB)" "bash scripts/spark.sh setup"
 }
 
 check_java() {
