@@ -48,4 +48,9 @@ export interface PartitionData {
   files: FrameFile[];
   skipped: Skipped[];
   rows: number;
+  /**
+   * Every file's rows as one frame, in file order, when the reader has it (the worker reader does,
+   * when the files share one layout): one polars object for the partition instead of one per file.
+   */
+  frame?: pl.DataFrame;
 }

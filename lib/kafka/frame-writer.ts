@@ -63,7 +63,20 @@ export async function writeFrames(
   options: FrameWriteOptions = {},
 ): Promise<DeliveryReport[]> {
   const { unsent, slot, transaction, signal, ...encoding } = options;
-  const built = framesToMessages(frames, encoding);
+  return writeMessages(producer, topic, framesToMessages(frames, encoding), { unsent, slot, transaction, signal });
+}
+
+/**
+ * The sending half of {@link writeFrames}, for messages encoded ahead (the replay's Kafka sink
+ * encodes a batch while it waits for the batch's due moment).
+ */
+export async function writeMessages(
+  producer: Pick<KafkaProducer, "send" | "sendTransaction">,
+  topic: string,
+  built: OutgoingMessage[],
+  options: Omit<FrameWriteOptions, keyof FrameToMessagesOptions> = {},
+): Promise<DeliveryReport[]> {
+  const { unsent, slot, transaction, signal } = options;
   const messages = unsent === undefined ? built : unsent(built);
   // Nothing left: no turn taken (the producer resolves [] at once; a transaction still commits its marker).
   const release = messages.length === 0 ? undefined : await slot?.();

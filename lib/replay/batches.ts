@@ -51,23 +51,53 @@ export function batchPartitionName(name: string, time: number, shift: number): s
 /** Lets timers and I/O run: batches are cut while a release may be due any moment. */
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Schedule "partition": the whole partition (every valid file, stamped) as one batch. */
+/**
+ * A file whose frame is stamped when first read: the file sink stamps one file at a time between
+ * pauses, while a sink taking the whole batch ({@link ReleaseBatch.frame}) never pays a polars
+ * call per file (thousands of small files in the course's layout).
+ */
+function lazilyStamped(f: FrameFile, startMs: number, shift: number): FrameFile {
+  let stamped: pl.DataFrame | undefined;
+  return {
+    path: f.path,
+    name: f.name,
+    get frame() {
+      return (stamped ??= stampFrame(f.frame, startMs, shift));
+    },
+  };
+}
+
+/** The batch's rows as one frame, built on first use (memoized): `whole()` concatenates and stamps. */
+function withWholeFrame(batch: Omit<ReleaseBatch, "frame">, whole: () => pl.DataFrame): ReleaseBatch {
+  let frame: pl.DataFrame | undefined;
+  return Object.defineProperty(batch, "frame", { enumerable: false, get: () => (frame ??= whole()) }) as ReleaseBatch;
+}
+
+/** Frames of one table in order, as one (columns matched by name, as the file layouts may differ). */
+function concatFrames(frames: pl.DataFrame[]): pl.DataFrame {
+  return frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" });
+}
+
+/**
+ * Schedule "partition": the whole partition (every valid file) as one batch. Each file's frame is
+ * stamped on first use, and the batch's `frame` is the files concatenated, then stamped in one call.
+ */
 export async function partitionBatch(data: PartitionData, startMs: number, loop: number, shift: number, pause = yieldToEventLoop): Promise<ReleaseBatch | undefined> {
   if (data.files.length === 0) return undefined;
+  await pause();
   const { partition } = data;
-  const files: FrameFile[] = [];
-  for (const f of data.files) {
-    await pause();
-    files.push({ ...f, frame: stampFrame(f.frame, startMs, shift) });
-  }
-  return {
-    table: partition.table,
-    partition: batchPartitionName(partition.name, partition.time, shift),
-    dueOffset: partition.time + shift,
-    loop,
-    files,
-    rows: files.reduce((n, f) => n + f.frame.height, 0),
-  };
+  const raw = data.files;
+  return withWholeFrame(
+    {
+      table: partition.table,
+      partition: batchPartitionName(partition.name, partition.time, shift),
+      dueOffset: partition.time + shift,
+      loop,
+      files: raw.map((f) => lazilyStamped(f, startMs, shift)),
+      rows: data.frame?.height ?? raw.reduce((n, f) => n + f.frame.height, 0),
+    },
+    () => stampFrame(data.frame ?? concatFrames(raw.map((f) => f.frame)), startMs, shift),
+  );
 }
 
 /**
@@ -97,12 +127,10 @@ export async function rowBatches(data: PartitionData, startMs: number, loop: num
   const name = batchPartitionName(partition.name, partition.time, shift);
   return [...byDue.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([dueMs, files]) => ({
-      table: partition.table,
-      partition: name,
-      dueOffset: dueMs / 1000,
-      loop,
-      files,
-      rows: files.reduce((n, f) => n + f.frame.height, 0),
-    }));
+    .map(([dueMs, files]) =>
+      withWholeFrame(
+        { table: partition.table, partition: name, dueOffset: dueMs / 1000, loop, files, rows: files.reduce((n, f) => n + f.frame.height, 0) },
+        () => concatFrames(files.map((f) => f.frame)),
+      ),
+    );
 }

@@ -86,6 +86,8 @@ export class ReadAhead {
     // With the row schedule a partition may hold rows due a little before its time (up to
     // 0.045 s in the course's data): allow ROW_SLACK_SECONDS; earlier rows go out late, not lost.
     const earliest = entry.partition.time + entry.shift - (o.schedule === "row" ? ROW_SLACK_SECONDS : 0);
+    // A reader working in the background starts now, while earlier reads are still being prepared.
+    o.reader.prefetch?.(entry.partition);
     // Reads run one after another (in due order), so the next one due is ready first.
     const done = (this.inflight.at(-1)?.done ?? Promise.resolve()).then(() => this.load(entry)).catch((e: unknown) => {
       this.loadError ??= e;

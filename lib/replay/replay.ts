@@ -178,6 +178,7 @@ export class Replay {
     const wallMs = clock.now() - wallStart;
     // Never leave a read running behind a stopped or failed run (it would write into staging/).
     await reads.finish();
+    await o.reader.close?.().catch(() => undefined);
     for (const sink of opened.reverse()) {
       try {
         await sink.close();

@@ -1,3 +1,4 @@
+import type pl from "nodejs-polars";
 import type { FrameFile, Skipped, Table } from "../dataset/types";
 import type { LatenessStats } from "./lateness";
 
@@ -17,6 +18,12 @@ export interface ReleaseBatch {
   /** One frame per source file (name = `<uuid>.parquet`). */
   files: FrameFile[];
   rows: number;
+  /**
+   * Every row of `files` as one frame, in order (built on first use; the replay's batches have it).
+   * A sink that needs no per-file frames takes this: one polars call for the whole batch instead of
+   * one per file (the course's layout has a file per ride and partition).
+   */
+  readonly frame?: pl.DataFrame;
 }
 
 /** What `open()` is told about the run (added with `resume`; a sink may ignore it). */

@@ -4,7 +4,7 @@ import { KAFKA_DEFAULTS, type KafkaOptions } from "../kafka/options";
 import { positiveInt } from "../options";
 import { KafkaAdmin } from "../kafka/admin";
 import { resolveConfig } from "../kafka/config";
-import { writeFrames } from "../kafka/frame-writer";
+import { framesToMessages, writeMessages } from "../kafka/frame-writer";
 import { KafkaProducer } from "../kafka/producer";
 import { producerClient, type ProducerClient } from "../kafka/senders";
 import { readTopicMessages } from "../kafka/read";
@@ -29,6 +29,15 @@ export interface KafkaReplaySinkOptions extends KafkaOptions {
   /** The producer's client (default `platformatic`, or `STREAMLAB_KAFKA_CLIENT`; see lib/kafka/senders.ts). */
   client?: ProducerClient;
 }
+
+/** Rows encoded per polars call in `prepare` (a few ms each), so a release due meanwhile is not held up. */
+export const ENCODE_ROWS = 4_096;
+
+function concatOrEmpty(frames: pl.DataFrame[]): pl.DataFrame {
+  return frames.length === 0 ? pl.DataFrame() : frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" });
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const KAFKA_REPLAY_SINK_DEFAULTS = { partitions: KAFKA_DEFAULTS.partitions, replicationFactor: KAFKA_DEFAULTS.replicationFactor, keyField: "uuid", maxInFlight: 2 };
 
@@ -68,6 +77,8 @@ export class KafkaSink implements ReplaySink {
   private readonly next = new Map<string, Map<number, number>>();
   private landed: LandedMessages | undefined;
   private readonly client: ProducerClient;
+  /** Messages encoded by `prepare`, per batch, until `write` sends them. */
+  private readonly prepared = new WeakMap<ReleaseBatch, OutgoingMessage[]>();
 
   constructor(private readonly sinkOptions: KafkaReplaySinkOptions = {}) {
     this.config = resolveConfig(sinkOptions);
@@ -123,21 +134,33 @@ export class KafkaSink implements ReplaySink {
     this.producers = { locations, accelerations };
   }
 
-  /** Sends the batch's rows as one batch; resolves when every message is acknowledged. */
+  /**
+   * Encodes the batch's messages ahead of its due moment (the replay calls this when it reads the
+   * partition), in slices of {@link ENCODE_ROWS} rows with `pause` between them: a release that falls
+   * due meanwhile goes out first, and `write()` then only sends.
+   */
+  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = nextTick): Promise<void> {
+    if (this.prepared.has(batch)) return;
+    await pause();
+    const frame = this.keyedFrame(batch);
+    const messages: OutgoingMessage[] = [];
+    for (let at = 0; at < frame.height; at += ENCODE_ROWS) {
+      if (at > 0) await pause();
+      for (const m of framesToMessages(frame.height <= ENCODE_ROWS ? frame : frame.slice(at, ENCODE_ROWS), { keyField: this.options.keyField })) messages.push(m);
+    }
+    this.prepared.set(batch, messages);
+  }
+
+  /** Sends the batch's rows (encoded by `prepare`, or now); resolves when every message is acknowledged. */
   async write(batch: ReleaseBatch): Promise<void> {
     const producer = this.producers?.[batch.table];
     if (!producer || this.closed) throw new KafkaError("KAFKA", `The Kafka sink is ${this.closed ? "closed" : "not open"}: call open() first.`, { context: { broker: this.config.bootstrap } });
     const topic = this.topics[batch.table];
-    const frames: pl.DataFrame[] = [];
-    for (const file of batch.files) {
-      if (file.frame.height === 0) continue;
-      if (!file.frame.columns.includes(this.options.keyField)) throw new OptionError("keyField", this.options.keyField, `a column of ${file.path} (${file.frame.columns.join(", ")})`);
-      frames.push(file.frame);
-    }
+    const messages = this.prepared.get(batch) ?? framesToMessages(this.keyedFrame(batch), { keyField: this.options.keyField });
+    this.prepared.delete(batch);
     const landed = this.landed;
-    const reports = await writeFrames(producer, topic, frames, {
-      keyField: this.options.keyField,
-      ...(landed === undefined ? {} : { unsent: (messages: OutgoingMessage[]) => landed.take(topic, batch.dueOffset, messages) }),
+    const reports = await writeMessages(producer, topic, messages, {
+      ...(landed === undefined ? {} : { unsent: (m: OutgoingMessage[]) => landed.take(topic, batch.dueOffset, m) }),
       slot: () => this.acquire(batch.table),
     });
     if (reports.length === 0) return;
@@ -145,6 +168,23 @@ export class KafkaSink implements ReplaySink {
     for (const r of reports) if (Number.isInteger(r.offset) && r.offset >= (next.get(r.partition) ?? 0)) next.set(r.partition, r.offset + 1);
     this.next.set(topic, next);
     this.batches++;
+  }
+
+  /**
+   * The batch as one frame with the key column: the replay's whole-batch frame (no polars call per
+   * file), else the files' frames concatenated. A file without the key column is an OptionError
+   * naming it (the concatenation would give its rows null keys).
+   */
+  private keyedFrame(batch: ReleaseBatch): pl.DataFrame {
+    const key = this.options.keyField;
+    const nonEmpty = () => batch.files.filter((f) => f.frame.height > 0);
+    const frame = batch.frame ?? concatOrEmpty(nonEmpty().map((f) => f.frame));
+    // Only when the key column is missing or has nulls: find a file without it (a polars call per file).
+    if (frame.height > 0 && (!frame.columns.includes(key) || frame.getColumn(key).nullCount() > 0)) {
+      const lacking = nonEmpty().find((f) => !f.frame.columns.includes(key));
+      if (lacking) throw new OptionError("keyField", key, `a column of ${lacking.path} (${lacking.frame.columns.join(", ")})`);
+    }
+    return frame;
   }
 
   /** Next offset of every topic partition once all sent so far is acknowledged (the progress log stores it). */

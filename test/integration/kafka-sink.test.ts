@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { KafkaSink } from "../../lib/sinks/kafka";
+import { ENCODE_ROWS, KafkaSink } from "../../lib/sinks/kafka";
 import { createSink } from "../../lib/sinks";
 import { describeTopic, deleteTopics } from "../../lib/kafka/admin";
 import type { ReleaseBatch } from "../../lib/replay/types";
@@ -64,6 +64,41 @@ describe("KafkaSink (real broker)", function () {
     const got = await waitForMessages(rows, { topics: `${prefix}-accelerations` });
     assert.equal(got.length, rows);
     assert.deepEqual(got.map((m) => (m.value as { offset: number }).offset), frame.getColumn("offset").toArray(), "in order");
+  });
+
+  it("encodes a batch ahead in slices (prepare) and sends exactly those messages at write, in order per ride", async () => {
+    const prefix = uniquePrefix("Prepare");
+    prefixes.push(prefix);
+    const sink = track(new KafkaSink({ bootstrap: bootstrap(), topicPrefix: prefix }));
+    await sink.open();
+    // More rows than one encoding slice, over files of three rides, with the whole-batch frame the replay gives.
+    const rows = ENCODE_ROWS * 2 + 17;
+    const files = ["r0", "r1", "r2"].map((uuid, k) => {
+      const n = k === 2 ? rows - 2 * Math.floor(rows / 3) : Math.floor(rows / 3);
+      return { path: `/data/${uuid}.parquet`, name: `${uuid}.parquet`, frame: pl.DataFrame({ uuid: Array.from({ length: n }, () => uuid), offset: Array.from({ length: n }, (_, i) => i) }) };
+    });
+    const whole = pl.concat(files.map((f) => f.frame), { how: "diagonal" });
+    const b = Object.defineProperty({ table: "accelerations", partition: "t=000.0", dueOffset: 0, loop: 0, files, rows }, "frame", { get: () => whole }) as ReleaseBatch;
+    let pauses = 0;
+    await sink.prepare(b, async () => void pauses++);
+    assert.equal(pauses, 3, "a pause before each slice of ENCODE_ROWS rows");
+    await sink.write(b);
+    const got = await waitForMessages(rows, { topics: `${prefix}-accelerations` });
+    assert.equal(got.length, rows);
+    for (const uuid of ["r0", "r1", "r2"]) {
+      const offsets = got.filter((m) => m.key === uuid).map((m) => (m.value as { offset: number }).offset);
+      assert.deepEqual(offsets, whole.filter(pl.col("uuid").eq(pl.lit(uuid))).getColumn("offset").toArray(), `${uuid} in order`);
+    }
+  });
+
+  it("refuses a batch with a file lacking the key column, naming the file", async () => {
+    const sink = track(new KafkaSink({ bootstrap: bootstrap(), topicPrefix: uniquePrefix("NoKey"), keyField: "ride_id" }));
+    const files = [
+      { path: "/data/a.parquet", name: "a.parquet", frame: pl.DataFrame({ ride_id: ["a"], offset: [0] }) },
+      { path: "/data/b.parquet", name: "b.parquet", frame: pl.DataFrame({ uuid: ["b"], offset: [0] }) },
+    ];
+    const b: ReleaseBatch = { table: "locations", partition: "t=000.0", dueOffset: 0, loop: 0, files, rows: 2 };
+    await assert.rejects(sink.prepare(b), (e) => isStreamlabError(e, "BAD_OPTION") && e.message.includes("/data/b.parquet"));
   });
 
   it("is built by createSink('kafka') and refuses writes before open", async () => {

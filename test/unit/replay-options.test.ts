@@ -24,6 +24,8 @@ describe("replay options", () => {
     assert.equal(o.maxEvents, undefined);
     assert.equal(o.clock, systemClock);
     assert.equal(o.sinks.length, 1);
+    assert.equal(typeof o.reader.prefetch, "function", "parquet decoded on a worker thread by default");
+    assert.equal(resolveReplayOptions({ sinks: new MemorySink(), readInWorker: false }).reader.prefetch, undefined);
   });
 
   it("parses speeds: numbers above 0 and max", () => {
@@ -57,6 +59,7 @@ describe("replay options", () => {
     rejectsOption({ signal: {} as AbortSignal }, "signal");
     rejectsOption({ onProgress: 3 as unknown as () => void }, "onProgress");
     rejectsOption({ clock: { now: () => 0 } as never }, "clock");
+    rejectsOption({ readInWorker: "no" as unknown as boolean }, "readInWorker");
     rejectsOption({ sinks: [] }, "sinks");
     rejectsOption({ sinks: [{ name: "x" }] as never }, "sinks");
     rejectsOption({ sinks: [new MemorySink(), new MemorySink()] }, "sinks");

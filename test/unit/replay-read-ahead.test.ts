@@ -69,6 +69,20 @@ describe("replay read-ahead", () => {
     assert.equal(reads.earliest, Infinity);
   });
 
+  it("asks a background reader for each partition as its load starts, while the reads before it are still held back", async () => {
+    const { reader, scheduler, clock, reads } = await setup();
+    const prefetched: string[] = [];
+    reader.prefetch = (p) => void prefetched.push(p.dir);
+    reads.holdBack(clock.now()); // the first read waits at its first pause
+    for (let e = scheduler.peek(); e?.kind === "load"; e = scheduler.peek()) await reads.start(scheduler.next() as LoadEntry);
+    assert.deepEqual(prefetched, ["/fake/locations/t=000.0", "/fake/accelerations/t=000.0", "/fake/locations/t=003.0"], "all asked for at once");
+    await new Promise((r) => setTimeout(r, 20));
+    assert.ok(reader.reads.length <= 1, `reads wait their turn (${reader.reads.length} started)`);
+    reads.letGo();
+    await reads.drain();
+    assert.deepEqual(reader.reads, prefetched, "then read in that order");
+  });
+
   it("holds a read back while a release falls due within the guard, and lets it go after", async () => {
     const { scheduler, clock, sink, reads } = await setup();
     reads.holdBack(clock.now() + PAUSE_GUARD_MS - 1); // due within the guard: reads wait at their next pause
