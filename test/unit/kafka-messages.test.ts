@@ -31,7 +31,8 @@ describe("kafka messages", () => {
     const t = (ms: number) => new Date(Date.UTC(2026, 10, 20, 10, 0, 0, ms));
     const frames = [
       source().withColumns(pl.lit("a\"b\\c").alias("text"), pl.lit(null).alias("nothing"), pl.col("timestamp").cast(pl.Datetime("us")).alias("t_us")),
-      pl.DataFrame({ f: [1.5, Number.NaN], k: ["a", "b"] }),
+      pl.DataFrame({ f: [1.5, Number.NaN, Infinity, -Infinity, null], k: ["a", "b", "c", "d", "e"] }),
+      pl.DataFrame({ f: pl.Series("f", [Number.NaN, 2.5], pl.Float32), k: ["a", "b"] }),
       pl.DataFrame({ big: pl.Series("big", [2n ** 60n, 1n], pl.Int64), k: ["a", "b"] }),
       pl.DataFrame({ k: ["a", "b"], at: pl.Series("at", [t(1), t(999)], pl.Datetime("ms")) }),
     ];
