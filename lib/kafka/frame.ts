@@ -89,8 +89,35 @@ function metadataFrame(messages: ConsumedMessage[]): pl.DataFrame {
 export function valuesInBulk(messages: ConsumedMessage[], parseDates: boolean): pl.DataFrame | null {
   // A value left as text (parseJson: false) is one `value` column in the per-message path.
   if (messages.some((m) => typeof m.value === "string")) return null;
+  return rawValuesInBulk(messages.map((m) => m.raw), parseDates);
+}
+
+/**
+ * Messages read with `parseJson: false` whose values are JSON, as {@link messagesToFrame} makes them
+ * from parsed ones: polars parses the values in one native call, and only when it cannot does
+ * JavaScript parse them one by one (a JSON.parse per message first would do the work twice).
+ */
+export function jsonMessagesToFrame(messages: ConsumedMessage[], options: MessagesToFrameOptions = {}): pl.DataFrame {
+  const parseDates = options.parseDates ?? true;
+  const values = messages.length === 0 ? null : rawValuesInBulk(messages.map((m) => m.raw), parseDates);
+  if (values !== null) return pl.concat([metadataFrame(messages), values], { how: "horizontal" });
+  return messagesToFrameByRow(messages.map((m) => ({ ...m, value: parseValue(m.raw) })), parseDates);
+}
+
+/** A value as JSON when it parses, else its text (as the consumer's `parseJson`). */
+function parseValue(raw: string | null): unknown {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The values' columns from their JSON texts (see {@link valuesInBulk}), or null. */
+function rawValuesInBulk(raws: (string | null)[], parseDates: boolean): pl.DataFrame | null {
   // Every row informs the schema: a field first met late is still a column.
-  const frame = readJsonObjects(messages.map((m) => m.raw), "all");
+  const frame = readJsonObjects(raws, "all");
   if (frame === null) return null;
   const columns = frame.columns, dtypes = frame.dtypes;
   const casts: pl.Expr[] = [];

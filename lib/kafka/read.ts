@@ -6,7 +6,7 @@ import type pl from "nodejs-polars";
 import { KafkaError, OptionError } from "../errors";
 import { KafkaAdmin } from "./admin";
 import { resolveConfig } from "./config";
-import { messagesToFrame, type MessagesToFrameOptions } from "./frame";
+import { jsonMessagesToFrame, messagesToFrame, type MessagesToFrameOptions } from "./frame";
 import { countOrInfinity, positiveInt } from "../options";
 import type { KafkaOptions } from "./options";
 import { subscribe } from "./consumer";
@@ -119,5 +119,7 @@ export async function readRanges(topic: string, ranges: OffsetRanges, options: K
  * df.groupBy("uuid").agg(pl.col("partition").nUnique()); // 1 partition per ride
  */
 export async function readTopic(name: string, options: ReadTopicOptions = {}): Promise<pl.DataFrame> {
-  return messagesToFrame(await readTopicMessages(name, options), options);
+  if (options.parseJson === false) return messagesToFrame(await readTopicMessages(name, options), options);
+  // Values stay text until the frame is built: polars parses them all in one call.
+  return jsonMessagesToFrame(await readTopicMessages(name, { ...options, parseJson: false }), options);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { frameToMessages, rowToJson } from "../../lib/kafka/messages";
-import { messagesToFrame, messagesToFrameByRow, valuesInBulk } from "../../lib/kafka/frame";
+import { jsonMessagesToFrame, messagesToFrame, messagesToFrameByRow, valuesInBulk } from "../../lib/kafka/frame";
 import { formatMessage } from "../../lib/kafka/consumer";
 import type { ConsumedMessage } from "../../lib/kafka/types";
 import { isStreamlabError } from "../../lib/errors";
@@ -93,6 +93,27 @@ describe("kafka messages", () => {
       assert.deepEqual(bulk.columns, byRow.columns, JSON.stringify(rows[0]));
       assert.deepEqual(bulk.dtypes.map(String), byRow.dtypes.map(String), JSON.stringify(rows[0]));
       assert.ok(bulk.frameEqual(byRow, true), `${bulk}\n!=\n${byRow}`);
+    }
+  });
+
+  it("builds the same frame from unparsed JSON values (readTopic's path) as from parsed ones, in bulk or not, text values included", () => {
+    const cases: Array<Array<string | null>> = [
+      Array.from({ length: 50 }, (_, i) => JSON.stringify({ uuid: `r${i % 3}`, offset: i / 4, timestamp: new Date(1_700_000_000_000 + i).toISOString(), ...(i === 40 ? { late: 1 } : {}) })),
+      [JSON.stringify({ a: { b: 1 } }), JSON.stringify({ a: { b: 2 } })],
+      ['{"a":1}', "not json", null],
+      [],
+    ];
+    for (const raws of cases) {
+      const unparsed: ConsumedMessage[] = raws.map((raw, i) => ({ topic: "t", partition: 0, offset: i, key: null, value: raw, raw, timestamp: new Date(i) }));
+      const parsed = unparsed.map((m) => {
+        let value: unknown = m.raw;
+        try { value = m.raw === null ? null : JSON.parse(m.raw); } catch { /* text stays text, as the consumer's parseJson */ }
+        return { ...m, value };
+      });
+      const got = jsonMessagesToFrame(unparsed), want = messagesToFrame(parsed);
+      assert.deepEqual(got.columns, want.columns, String(raws[0]));
+      assert.deepEqual(got.dtypes.map(String), want.dtypes.map(String));
+      assert.ok(got.frameEqual(want, true), `${got}\n!=\n${want}`);
     }
   });
 
