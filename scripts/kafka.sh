@@ -82,13 +82,18 @@ start() {
   format_storage
   local out="$LOGS/stdout.log"
   : > "$out"
-  # setsid: the broker must outlive the shell (and the job group) that started it.
-  # shellcheck disable=SC2086
-  setsid java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # setsid: the broker must outlive the shell (and the job group) that started it. setsid forks
+  # when its caller leads a process group (a job-control shell), so $! may not be the JVM: the
+  # process records its own pid just before it becomes java.
+  rm -f "$PIDFILE"
+  # shellcheck disable=SC2086,SC2016
+  setsid bash -c 'echo $$ > "$1"; shift; exec "$@"' _ "$PIDFILE" \
+    java $HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dkafka.logs.dir="$LOGS" -Dlog4j.configuration="file:$ROOT/kafka/log4j.properties" \
     -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONF" >"$out" 2>&1 < /dev/null &
-  echo $! > "$PIDFILE"
-  say "starting (pid $!) on $HOST:$PORT, logs in $LOGS"
+  local tries=0
+  while [[ ! -s "$PIDFILE" ]] && (( tries < 100 )); do sleep 0.05; tries=$((tries + 1)); done
+  say "starting (pid $(cat "$PIDFILE" 2>/dev/null || echo '?')) on $HOST:$PORT, logs in $LOGS"
   local waited=0
   while (( waited < START_TIMEOUT )); do
     if ! pid_alive; then
