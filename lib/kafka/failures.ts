@@ -8,14 +8,18 @@ import type { KafkaConfig } from "./types";
 /** kafkajs names a broker error `type`, @platformatic/kafka `apiId`; their retry flags differ too. */
 interface KafkaJsLike { name?: string; message?: string; type?: string; apiId?: string; code?: string; retriable?: boolean; canRetry?: boolean; cause?: unknown; originalError?: unknown; errors?: unknown[] }
 
-/** The error and its causes, outermost first. */
+/**
+ * The error and its causes, outermost first. Of an aggregate it follows the latest error:
+ * @platformatic/kafka gives up with one error per attempt, and the last attempt says what the
+ * broker's state is now (a broker shutting down answers "leader election" once, then refuses connections).
+ */
 function chain(e: unknown): KafkaJsLike[] {
   const out: KafkaJsLike[] = [];
   let cur: unknown = e;
   while (cur && typeof cur === "object" && out.length < 8) {
     const c = cur as KafkaJsLike;
     out.push(c);
-    cur = c.cause ?? c.originalError ?? (Array.isArray(c.errors) ? c.errors[0] : undefined);
+    cur = c.cause ?? c.originalError ?? (Array.isArray(c.errors) ? c.errors[c.errors.length - 1] : undefined);
   }
   return out;
 }

@@ -41,8 +41,11 @@ describe("npm run bench -- --quick (smoke)", function () {
     assert.equal(report.mode, "quick");
     assert.deepEqual(report.sections.map((s: { id: string }) => s.id), [...SECTION_IDS]);
     const replay = report.sections.find((s: { id: string }) => s.id === "replay");
-    // speed 1 and 10 × files and kafka × streamlab and the course's replay: one row each, measured or "not measured".
-    assert.equal(replay.tables[0].rows.length, 8);
+    // speed 1 and 10 × files and kafka × streamlab and the course's replay: one row each, measured or
+    // "not measured"; and per speed the machine's timer floor (a row when measured).
+    const rows: unknown[][] = replay.tables[0].rows;
+    assert.equal(rows.filter((r) => r[2] !== "timer floor (streamlab's clock, no work)").length, 8);
+    assert.equal(rows.length - 8 + replay.notMeasured.filter((m: string) => /timer floor/.test(m)).length, 2, "a timer floor per speed, measured or not");
     assert.ok(report.datasets.length > 0, "the report lists the data it generated");
     for (const s of report.sections.filter((x: { id: string }) => x.id !== "replay")) assert.match(s.verdict, /not run/);
   });
