@@ -84,7 +84,7 @@ export class WorkerReader {
     try {
       // Under tsx (tests, `npm run`), the worker is TypeScript and needs the same loader.
       const ts = __filename.endsWith(".ts");
-      const worker = new Worker(path.join(__dirname, `read-worker.${ts ? "ts" : "js"}`), ts ? { execArgv: ["--require", "tsx/cjs"] } : {});
+      const worker = new Worker(path.join(__dirname, `read-worker.${ts ? "ts" : "js"}`), ts ? { execArgv: ["--require", require.resolve("tsx/cjs")] } : {});
       worker.on("message", (reply: ReadReply) => {
         const w = this.waiting.get(reply.id);
         this.waiting.delete(reply.id);
