@@ -1,12 +1,12 @@
 /**
  * The worker thread of {@link WorkerReader} (lib/dataset/worker-reader.ts): reads partitions with
- * `readPartition` (the same checks and skips as on the main thread) and sends back each one's frames
- * as Arrow IPC bytes, the files' frames concatenated into one when they share a layout (the usual
+ * `readPartitionLayouts` (`readPartition`'s checks and skips) and sends back each one's frames as
+ * Arrow IPC bytes, the files' frames concatenated into one when they share a layout (the usual
  * case: then the main thread makes one polars call per partition instead of one per file).
  */
 import { parentPort } from "node:worker_threads";
 import pl from "nodejs-polars";
-import { layoutOf, readPartition } from "./read";
+import { readPartitionLayouts } from "./read";
 import type { Partition, Skipped } from "./types";
 
 /** What the main thread asks: read this partition. */
@@ -36,9 +36,8 @@ function transferable(buffers: Uint8Array[]): ArrayBuffer[] {
 parentPort?.on("message", (request: ReadRequest) => {
   void (async () => {
     try {
-      const data = await readPartition(request.partition);
+      const { data, layouts } = await readPartitionLayouts(request.partition);
       const frames = data.files.map((f) => f.frame);
-      const layouts = new Set(frames.map(layoutOf));
       // One layout: one frame, every column and dtype as read ("diagonal" on equal layouts is the
       // vertical concatenation, and much faster than "vertical" in nodejs-polars 0.24).
       const whole = frames.length > 0 && layouts.size === 1;

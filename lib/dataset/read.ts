@@ -91,7 +91,7 @@ const validLayouts = new Map<Table, Set<string>>();
  * a replay's reading: no JavaScript copy of the bytes, no footer parse, no schema walk per file.
  * Throws on any problem; {@link readParquetFile} then says which.
  */
-function readNative(file: string, table: Table): pl.DataFrame {
+function readNative(file: string, table: Table): { frame: pl.DataFrame; layout: string } {
   const frame = pl.readParquet(file, { parallel: "none" });
   let valid = validLayouts.get(table);
   if (valid === undefined) validLayouts.set(table, (valid = new Set()));
@@ -100,7 +100,7 @@ function readNative(file: string, table: Table): pl.DataFrame {
     validateFrame(table, frame, file);
     valid.add(layout);
   }
-  return frame;
+  return { frame, layout };
 }
 
 /**
@@ -122,17 +122,30 @@ function readNative(file: string, table: Table): pl.DataFrame {
  * data.files[0].frame; // a polars DataFrame
  */
 export async function readPartition(partition: Partition, options: ReadOptions = {}): Promise<PartitionData> {
+  return (await readPartitionLayouts(partition, options)).data;
+}
+
+/**
+ * {@link readPartition}, plus the distinct layouts (column names + dtypes, {@link layoutOf}) of the
+ * valid files: the worker reader concatenates a partition whose files share one. The native read
+ * computes each file's layout anyway (for the schema check), so this costs nothing more.
+ */
+export async function readPartitionLayouts(partition: Partition, options: ReadOptions = {}): Promise<{ data: PartitionData; layouts: Set<string> }> {
   const files: FrameFile[] = [];
   const skipped: Skipped[] = [];
+  const layouts = new Set<string>();
   let rows = 0;
   for (const file of partition.files) {
     if (options.pause) await options.pause();
     let frame: pl.DataFrame;
     try {
-      frame = readNative(file, partition.table);
+      const read = readNative(file, partition.table);
+      frame = read.frame;
+      layouts.add(read.layout);
     } catch {
       try {
         frame = await readParquetFile(file, partition.table);
+        layouts.add(layoutOf(frame));
       } catch (e) {
         const s = toSkipped(e, file);
         skipped.push(s);
@@ -143,5 +156,5 @@ export async function readPartition(partition: Partition, options: ReadOptions =
     files.push({ path: file, name: path.basename(file), frame });
     rows += frame.height;
   }
-  return { partition, files, skipped, rows };
+  return { data: { partition, files, skipped, rows }, layouts };
 }

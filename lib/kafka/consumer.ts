@@ -13,7 +13,7 @@ import { createClient, retryWithin } from "./client";
 import { resolveConfig } from "./config";
 import { asKafkaError } from "./failures";
 import { topicName } from "./topics";
-import { messagesToFrame, type MessagesToFrameOptions } from "./frame";
+import { messagesToFrame, parseJsonValue, type MessagesToFrameOptions } from "./frame";
 import { countOrInfinity, positiveInt } from "../options";
 import type { KafkaOptions } from "./options";
 import type { ConsumedMessage, KafkaConfig } from "./types";
@@ -76,10 +76,7 @@ export function formatMessage(m: ConsumedMessage): string {
 /** A fetched kafkajs message as streamlab hands it on: UTF-8 key and value, the value parsed as JSON when asked. */
 export function toConsumedMessage(topic: string, partition: number, message: KafkaMessage, parseJson = false): ConsumedMessage {
   const raw = message.value === null ? null : message.value.toString("utf8");
-  let value: unknown = raw;
-  if (parseJson && raw !== null) {
-    try { value = JSON.parse(raw); } catch { value = raw; }
-  }
+  const value = parseJson ? parseJsonValue(raw) : raw;
   return {
     topic,
     partition,

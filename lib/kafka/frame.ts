@@ -101,11 +101,11 @@ export function jsonMessagesToFrame(messages: ConsumedMessage[], options: Messag
   const parseDates = options.parseDates ?? true;
   const values = messages.length === 0 ? null : rawValuesInBulk(messages.map((m) => m.raw), parseDates);
   if (values !== null) return pl.concat([metadataFrame(messages), values], { how: "horizontal" });
-  return messagesToFrameByRow(messages.map((m) => ({ ...m, value: parseValue(m.raw) })), parseDates);
+  return messagesToFrameByRow(messages.map((m) => ({ ...m, value: parseJsonValue(m.raw) })), parseDates);
 }
 
-/** A value as JSON when it parses, else its text (as the consumer's `parseJson`). */
-function parseValue(raw: string | null): unknown {
+/** A message value as JSON when it parses, else its text (the consumer's `parseJson`). */
+export function parseJsonValue(raw: string | null): unknown {
   if (raw === null) return null;
   try {
     return JSON.parse(raw);

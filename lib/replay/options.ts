@@ -60,7 +60,7 @@ export interface ReplayOptions {
   onProgress?: (progress: ReplayProgress) => void;
   /** Time source. Default: the real clock. Tests pass a `FakeClock`. */
   clock?: Clock;
-  /** Where partitions come from. Default: lib/dataset (`discoverDataset`, `readPartition`). */
+  /** Where partitions come from. Default: lib/dataset (`discoverDataset`, `readPartition` on a worker thread: `readInWorker`). */
   reader?: DatasetReader;
   /**
    * Decode the parquet files on a worker thread (beside the sends, never blocking a release) rather

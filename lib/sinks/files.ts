@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { OptionError, SinkError } from "../errors";
 import { ioReason, publish, stage } from "../files/atomic";
+import { yieldToEventLoop } from "../replay/batches";
 import type { ReleaseBatch, ReplaySink, ReplaySinkOpenContext } from "../replay/types";
 
 /** Options of the file-stream sink. */
@@ -22,8 +23,6 @@ export function resolveFileSinkOptions(options: FileSinkOptions = {}): Required<
   if (typeof keep !== "boolean") throw new OptionError("keep", keep, "true or false");
   return { out: path.resolve(out), keep };
 }
-
-const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Staged {
   staged: string;
@@ -93,7 +92,7 @@ export class FileSink implements ReplaySink {
   }
 
   /** Writes the batch's parquet files into staging/ (not visible to readers yet). */
-  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = nextTick): Promise<void> {
+  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = yieldToEventLoop): Promise<void> {
     if (this.pending.has(batch)) return;
     const rel = path.join(batch.table, batch.partition);
     const stagingDir = path.join(this.stagingDir, rel);

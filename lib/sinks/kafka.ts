@@ -11,6 +11,7 @@ import { readTopicMessages } from "../kafka/read";
 import { topicName } from "../kafka/topics";
 import type { DeliveryReport, KafkaConfig, OutgoingMessage } from "../kafka/types";
 import type { Table } from "../dataset/types";
+import { yieldToEventLoop } from "../replay/batches";
 import type { ReleaseBatch, ReplaySink, ReplaySinkOpenContext } from "../replay/types";
 import { isKafkaSinkState, LandedMessages, landedRanges, type KafkaSinkState } from "./kafka-resume";
 
@@ -36,8 +37,6 @@ export const ENCODE_ROWS = 4_096;
 function concatOrEmpty(frames: pl.DataFrame[]): pl.DataFrame {
   return frames.length === 0 ? pl.DataFrame() : frames.length === 1 ? frames[0] : pl.concat(frames, { how: "diagonalRelaxed" });
 }
-
-const nextTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export const KAFKA_REPLAY_SINK_DEFAULTS = { partitions: KAFKA_DEFAULTS.partitions, replicationFactor: KAFKA_DEFAULTS.replicationFactor, keyField: "uuid", maxInFlight: 2 };
 
@@ -139,7 +138,7 @@ export class KafkaSink implements ReplaySink {
    * partition), in slices of {@link ENCODE_ROWS} rows with `pause` between them: a release that falls
    * due meanwhile goes out first, and `write()` then only sends.
    */
-  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = nextTick): Promise<void> {
+  async prepare(batch: ReleaseBatch, pause: () => Promise<void> = yieldToEventLoop): Promise<void> {
     if (this.prepared.has(batch)) return;
     await pause();
     const frame = this.keyedFrame(batch);
