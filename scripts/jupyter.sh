@@ -32,15 +32,8 @@ usage() {
 # --- which Python environment -------------------------------------------------------------
 # Sets PREFIX (the env's root) and PY (its python).
 choose_env() {
-  if [ -n "${CONDA_PREFIX:-}" ] && [ -x "$CONDA_PREFIX/bin/jupyter" ] && [ -x "$CONDA_PREFIX/bin/python" ]; then
-    PREFIX=$CONDA_PREFIX
-    PY="$CONDA_PREFIX/bin/python"
-    ENV_KIND=conda
-  else
-    PREFIX=$VENV
-    PY="$VENV/bin/python"
-    ENV_KIND=venv
-  fi
+  choose_pinned_env "$VENV" jupyter
+  PY="$PREFIX/bin/python"
 }
 
 # .venv with the pinned requirements (scripts/lib/pinned-venv.sh).

@@ -18,15 +18,7 @@ note() { echo "spark.sh: $*" >&2; }
 # shellcheck source=lib/pinned-venv.sh
 source "$ROOT/scripts/lib/pinned-venv.sh"
 
-choose_env() {
-  if [ -n "${CONDA_PREFIX:-}" ] && [ -x "$CONDA_PREFIX/bin/spark-submit" ] && [ -x "$CONDA_PREFIX/bin/python" ]; then
-    PREFIX=$CONDA_PREFIX
-    ENV_KIND=conda
-  else
-    PREFIX=$VENV
-    ENV_KIND=venv
-  fi
-}
+choose_env() { choose_pinned_env "$VENV" spark-submit; }
 
 # .venv with the pinned requirements (scripts/lib/pinned-venv.sh).
 ensure_venv() {

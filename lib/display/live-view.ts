@@ -51,8 +51,8 @@ export const LIVE_VIEW_DEFAULTS = { rows: 10, everyMs: 500 } as const;
 /** A notebook output updated in place; see {@link liveView}. */
 export class LiveView {
   private readonly panel: LiveOutput;
-  private readonly chartOut: LiveOutput | undefined;
-  private readonly chart: ColumnChart | undefined;
+  /** The chart's spec (validated) and the output it is drawn in, with a `chart` option. */
+  private readonly chart: { spec: ColumnChart; out: LiveOutput } | undefined;
   private readonly title: string | undefined;
   private readonly rows: number;
   private readonly throttle: Throttle;
@@ -67,10 +67,10 @@ export class LiveView {
     this.rows = positiveInt("rows", options.rows, LIVE_VIEW_DEFAULTS.rows, 2);
     const everyMs = positiveInt("everyMs", options.everyMs, LIVE_VIEW_DEFAULTS.everyMs, 0);
     this.throttle = new Throttle(everyMs, options.now ?? Date.now, () => this.draw(false));
-    this.chart = options.chart === undefined ? undefined : { ...options.chart, ...resolveColumnChart(options.chart) };
+    const spec = options.chart === undefined ? undefined : resolveColumnChart(options.chart);
     this.title = options.title;
     this.panel = new LiveOutput(options.write);
-    this.chartOut = this.chart === undefined ? undefined : new LiveOutput(options.write);
+    this.chart = spec === undefined ? undefined : { spec, out: new LiveOutput(options.write) };
     this.throttle.fire();
   }
 
@@ -123,10 +123,10 @@ export class LiveView {
       ...(table === undefined ? [] : [table.toString()]),
     ].join("\n");
     this.panel.draw({ data: { "text/html": `<div class="streamlab-live">${head}${stats}${rows}</div>`, "text/plain": text }, metadata: {} });
-    if (this.chartOut !== undefined && this.chart !== undefined) {
-      const fig = columnFigure(table ?? EMPTY, this.chart);
-      const id = `${this.chartOut.id}-chart`;
-      this.chartOut.draw(final
+    if (this.chart !== undefined) {
+      const fig = columnFigure(table ?? EMPTY, this.chart.spec);
+      const id = `${this.chart.out.id}-chart`;
+      this.chart.out.draw(final
         ? figureBundle(fig, { includePlotlyJs: claimPlotlyJs(), id, waitForLoad: true })
         : { data: { "text/html": figureHtml(fig, { includePlotlyJs: claimPlotlyJsOnPage(), id, waitForLoad: true }), "text/plain": describeFigure(fig) }, metadata: {} });
     }

@@ -8,6 +8,7 @@ import { OptionError, SinkError } from "../errors";
 import { writeFileAtomic } from "../files/atomic";
 import { figureHtml, plotlyJsSource, scriptTag } from "./html";
 import type { PlotlyFigure } from "./types";
+import { escapeHtml } from "../display/frame-html";
 
 /** One chart of the report, with a heading and a sentence on how to read it. */
 export interface ReportSection {
@@ -29,8 +30,6 @@ export interface ReportOptions {
 }
 
 export const REPORT_DEFAULTS = { title: "streamlab report", file: "results/report.html" } as const;
-
-const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const STYLE = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem}p.meta{color:#666}

@@ -233,12 +233,17 @@ export class StreamingQuery {
       durationMs: { poll: ms("latestOffset") + ms("getBatch"), process: ms("addBatch"), sink: 0, total: ms("triggerExecution") },
       timestamp: p.timestamp,
     };
+    this.addToTotals(record);
+    this.progress.add(record);
+  }
+
+  /** Adds a micro-batch's counts to the query's totals (the polars engine's and Spark's batches alike). */
+  private addToTotals(record: ProgressRecord): void {
     const totals = this.totalsSoFar;
     totals.batches++;
-    for (const [k, v] of Object.entries(p.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
-    totals.outputRows += p.numOutputRows;
-    totals.rowsDroppedByWatermark += p.rowsDroppedByWatermark;
-    this.progress.add(record);
+    for (const [k, v] of Object.entries(record.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
+    totals.outputRows += record.numOutputRows;
+    totals.rowsDroppedByWatermark += record.rowsDroppedByWatermark;
   }
 
   /** Polls one source; a failing source stops the query with a QueryError naming it. Empty chunks are dropped. */
@@ -438,11 +443,7 @@ export class StreamingQuery {
       timestamp: started.toISOString(),
       ...(latencyMs === undefined ? {} : { latencyMs }),
     };
-    const totals = this.totalsSoFar;
-    totals.batches++;
-    for (const [k, v] of Object.entries(result.numInputRows)) totals.inputRows[k] = (totals.inputRows[k] ?? 0) + v;
-    totals.outputRows += record.numOutputRows;
-    totals.rowsDroppedByWatermark += record.rowsDroppedByWatermark;
+    this.addToTotals(record);
     if (cp !== null && (final || (batchId + 1) % this.options.snapshotEvery === 0)) {
       await cp.snapshot(batchId, this.processor.snapshot(), {
         nextBatchId: this.nextBatchId,

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# A Python virtualenv holding exactly a requirements file's pins: shared by scripts/jupyter.sh and
-# scripts/spark.sh (sourced; the caller defines die and note).
+# A Python virtualenv holding exactly a requirements file's pins, and the choice between it and an
+# active conda env: shared by scripts/jupyter.sh and scripts/spark.sh (sourced; the caller defines
+# die and note).
 #
 #   ensure_pinned_venv VENV REQUIREMENTS EXE MIN_PYTHON WHAT RERUN
 #
@@ -28,4 +29,19 @@ ensure_pinned_venv() {
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
     || die "pip install failed (see above): check the network/proxy, then rerun '$rerun'"
   cp "$requirements" "$stamp"
+}
+
+# Which environment a script uses: the active conda env when it has EXE (and python), else VENV.
+# Sets PREFIX (the env's root) and ENV_KIND (conda or venv).
+#
+#   choose_pinned_env VENV EXE
+choose_pinned_env() {
+  local venv=$1 exe=$2
+  if [ -n "${CONDA_PREFIX:-}" ] && [ -x "$CONDA_PREFIX/bin/$exe" ] && [ -x "$CONDA_PREFIX/bin/python" ]; then
+    PREFIX=$CONDA_PREFIX
+    ENV_KIND=conda
+  else
+    PREFIX=$venv
+    ENV_KIND=venv
+  fi
 }
